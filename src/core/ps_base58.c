@@ -159,13 +159,15 @@ ps_base58_decode(const char *src, size_t src_len,
 			return PS_ERR_BASE58_CHAR;
 		}
 	}
-	if (out_sz < PS_BASE58_DECODED_MAX(src_len))
-		return PS_ERR_LIMIT;
-
 	while (zeros < src_len && src[zeros] == '1')
 		zeros++;
+	/* leading '1's give a byte each, the rest at most 0.7323 of one */
+	if (zeros < src_len && out_sz < zeros + (src_len - zeros) * 733 / 1000 + 1)
+		return PS_ERR_LIMIT;
+	if (out_sz < zeros)
+		return PS_ERR_LIMIT;
 
-	cap = PS_BASE58_DECODED_MAX(src_len - zeros) / 4 + 2;
+	cap = ((src_len - zeros) * 733 / 1000 + 1) / 4 + 2;
 	if (cap > STACK_LIMBS)
 	{
 		limbs = malloc(cap * sizeof(uint32_t));

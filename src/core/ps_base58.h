@@ -26,10 +26,11 @@
 #define PS_BASE58_ENCODED_MAX(n)	((size_t) (n) * 1366 / 1000 + 1)
 
 /*
- * PS_BASE58_DECODED_MAX is the largest number of bytes that decoding
- * `n` characters can produce: log(58)/log(256) < 0.7323.
+ * PS_BASE58_DECODED_MAX is a buffer size always enough for decoding `n`
+ * characters: every character yields at most one byte (a leading '1'
+ * exactly one, the others log(58)/log(256) < 0.7323 of one).
  */
-#define PS_BASE58_DECODED_MAX(n)	((size_t) (n) * 733 / 1000 + 1)
+#define PS_BASE58_DECODED_MAX(n)	((size_t) (n))
 
 /*
  * ps_base58_encode writes the base58 text of `in` (`in_sz` bytes) into
@@ -44,7 +45,8 @@ extern int	ps_base58_encode(const uint8_t *in, size_t in_sz,
 /*
  * ps_base58_decode reads `src_len` characters of base58 text at `src`
  * and writes the bytes to `out`, their count to `*out_len`.  `out_sz`
- * must be at least PS_BASE58_DECODED_MAX(src_len).  Returns PS_OK,
+ * must be at least the decoded size's bound (PS_BASE58_DECODED_MAX(src_len)
+ * is always enough).  Returns PS_OK,
  * PS_ERR_BASE58_CHAR when a character is outside the alphabet (its
  * offset goes to `*bad_off_opt`), or PS_ERR_LIMIT when `out_sz` is too
  * small.  Any input is safe.
