@@ -73,7 +73,7 @@ _PG_init(void)
 							   "One of processed, confirmed, finalized.",
 							   &solana_commitment,
 							   "confirmed",
-							   PGC_SIGHUP, 0,
+							   PGC_USERSET, 0,
 							   check_commitment, NULL, NULL);
 	DefineCustomStringVariable("solana.keypair_path",
 							   "Solana CLI keypair file used as the default signer.",
