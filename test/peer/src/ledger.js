@@ -92,13 +92,14 @@ class Ledger extends EventEmitter {
 
   // ---------- setup and persistence ----------
   newSvm() {
-    return new LiteSVM().withBlockhashCheck(false).withSigverify(true).withTransactionHistory(0n).withLogBytesLimit(100000n);
+    return new LiteSVM().withBlockhashCheck(false).withSigverify(true).withTransactionHistory(0n).withLogBytesLimit(10000n);
   }
 
   genesis() {
     this.svm = this.newSvm();
-    this.svm.airdrop(A(this.payer.publicKey), 1_000_000n * 1_000_000_000n);
-    this.svm.airdrop(A(this.faucet.publicKey), 100_000_000n * 1_000_000_000n);
+    // genesis balances: set directly, as a genesis config would
+    this.setAccount(this.payer.publicKey.toBase58(), { lamports: 1_000_000n * 1_000_000_000n, owner: SYSTEM, data: Buffer.alloc(0) });
+    this.setAccount(this.faucet.publicKey.toBase58(), { lamports: 100_000_000n * 1_000_000_000n, owner: SYSTEM, data: Buffer.alloc(0) });
     const genesisHash = hashFrom("pg_solana genesis", this.slot);
     this.addBlock(this.slot, genesisHash, [], Math.floor(Date.now() / 1000));
     this.syncClock();
@@ -130,7 +131,7 @@ class Ledger extends EventEmitter {
     const p = this.opts.statePath;
     const state = J.parse(fs.readFileSync(p, "utf8"));
     this.svm = LiteSVM.fromBytes(fs.readFileSync(p + ".svm"));
-    this.svm.withBlockhashCheck(false).withSigverify(true).withTransactionHistory(0n).withLogBytesLimit(100000n);
+    this.svm.withBlockhashCheck(false).withSigverify(true).withTransactionHistory(0n).withLogBytesLimit(10000n);
     this.slot = Number(state.slot);
     for (const r of state.records) {
       r.wire = Buffer.from(r.wire, "base64");
@@ -409,7 +410,7 @@ class Ledger extends EventEmitter {
   // land (it is then not recorded, as a leader would drop it).
   execute(wire, { hook = null, batch = null } = {}) {
     const p = this.parse(wire);
-    if (this.records.has(p.signature)) throw Object.assign(new Error("AlreadyProcessed"), { txErr: "AlreadyProcessed" });
+    if (this.records.has(p.signature) || (batch && batch.some((b) => b.rec.signature === p.signature))) throw Object.assign(new Error("AlreadyProcessed"), { txErr: "AlreadyProcessed" });
     if (!this.checkSignatures(p)) throw Object.assign(new Error("SignatureFailure"), { txErr: "SignatureFailure" });
     if (!this.blockhashInfo(p.msg.recentBlockhash)) throw Object.assign(new Error("BlockhashNotFound"), { txErr: "BlockhashNotFound" });
     const pre = p.keys.map((k) => this.current(k));
