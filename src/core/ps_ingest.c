@@ -1,0 +1,1060 @@
+/*
+ * ps_ingest.c
+ *	  Pubsub messages and backfill answers of the ingest worker, parsed
+ *	  into flat structs; requests built as text.  See ps_ingest.h.
+ *
+ * Invariant of the number tagger: `i` never exceeds `len`, and the
+ * output buffer is sized for the worst case before writing.
+ */
+#include "ps_ingest.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ps_base58.h"
+#include "ps_error.h"
+
+#define NUM_TAG "\001n:"
+#define NUM_TAG_SZ 3
+
+/* Anchor's EVENT_IX_TAG, sha256("anchor:event")[0..8] reversed as LE u64 */
+static const uint8_t cpi_event_tag[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d};
+
+static void
+seterr(char *errbuf, size_t errbuf_sz, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (errbuf_sz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errbuf_sz, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Copy JSON text turning every number token outside strings into the
+ * string "\u0001n:<token>".  Returns malloc'd nul-terminated text or
+ * NULL when out of memory.  Garbage is copied as is; jansson rejects it.
+ */
+static char *
+tag_numbers(const char *in, size_t len)
+{
+	/* each number of k chars grows by at most 2 quotes + 6 (\u0001) + 2 */
+	size_t		cap = len * 6 + 16;
+	char	   *out;
+	size_t		i = 0,
+				o = 0;
+
+	if (len > PS_INGEST_MSG_MAX)
+		return NULL;
+	out = malloc(cap);
+	if (out == NULL)
+		return NULL;
+	while (i < len)
+	{
+		char		c = in[i];
+
+		if (c == '"')
+		{
+			out[o++] = in[i++];
+			while (i < len && in[i] != '"')
+			{
+				if (in[i] == '\\' && i + 1 < len)
+					out[o++] = in[i++];
+				out[o++] = in[i++];
+			}
+			if (i < len)
+				out[o++] = in[i++];
+		}
+		else if (c == '-' || (c >= '0' && c <= '9'))
+		{
+			memcpy(out + o, "\"\\u0001n:", 9);
+			o += 9;
+			while (i < len && (in[i] == '-' || in[i] == '+' || in[i] == '.' ||
+							   in[i] == 'e' || in[i] == 'E' ||
+							   (in[i] >= '0' && in[i] <= '9')))
+				out[o++] = in[i++];
+			out[o++] = '"';
+		}
+		else
+			out[o++] = in[i++];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static json_t *
+load(const char *text, size_t len, int *rc, char *errbuf, size_t errbuf_sz)
+{
+	char	   *tagged;
+	json_t	   *v;
+	json_error_t jerr;
+
+	if (len > PS_INGEST_MSG_MAX)
+	{
+		*rc = PS_ERR_LIMIT;
+		seterr(errbuf, errbuf_sz, "message of %zu bytes is over the limit", len);
+		return NULL;
+	}
+	tagged = tag_numbers(text, len);
+	if (tagged == NULL)
+	{
+		*rc = PS_ERR_NOMEM;
+		seterr(errbuf, errbuf_sz, "out of memory");
+		return NULL;
+	}
+	v = json_loads(tagged, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	free(tagged);
+	if (v == NULL)
+	{
+		*rc = PS_ERR_JSON;
+		seterr(errbuf, errbuf_sz, "not JSON: %s", jerr.text);
+	}
+	return v;
+}
+
+/* the token text of a tagged number, or NULL */
+static const char *
+num_text(const json_t *v)
+{
+	const char *s;
+
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	if (strncmp(s, NUM_TAG, NUM_TAG_SZ) != 0)
+		return NULL;
+	return s + NUM_TAG_SZ;
+}
+
+static bool
+get_u64(const json_t *v, uint64_t *out)
+{
+	const char *s = num_text(v);
+	char	   *end;
+	unsigned long long x;
+
+	if (s == NULL || *s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
+		return false;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = x;
+	return true;
+}
+
+static bool
+get_i64(const json_t *v, int64_t *out)
+{
+	const char *s = num_text(v);
+	char	   *end;
+	long long	x;
+
+	if (s == NULL || !(*s == '-' || (*s >= '0' && *s <= '9')))
+		return false;
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s)
+		return false;
+	*out = x;
+	return true;
+}
+
+/* a plain string member (not a tagged number) */
+static const char *
+get_str(const json_t *v)
+{
+	if (!json_is_string(v) || num_text(v) != NULL)
+		return NULL;
+	return json_string_value(v);
+}
+
+static bool
+get_key(const json_t *v, uint8_t out[32])
+{
+	const char *s = get_str(v);
+
+	return s != NULL && ps_base58_decode_fixed(s, strlen(s), out, 32, NULL, NULL) == PS_OK;
+}
+
+static bool
+get_sig(const json_t *v, uint8_t out[64])
+{
+	const char *s = get_str(v);
+
+	return s != NULL && ps_base58_decode_fixed(s, strlen(s), out, 64, NULL, NULL) == PS_OK;
+}
+
+/* Undo the number tagging while dumping a value back to JSON text. */
+static void
+dump_untagged(ps_buf_t *b, const json_t *v)
+{
+	const char *n;
+
+	switch (json_typeof(v))
+	{
+		case JSON_OBJECT:
+			{
+				const char *k;
+				json_t	   *e;
+				bool		first = true;
+
+				ps_buf_putc(b, '{');
+				json_object_foreach((json_t *) v, k, e)
+				{
+					if (!first)
+						ps_buf_putc(b, ',');
+					first = false;
+					ps_buf_put_json_string(b, k, strlen(k));
+					ps_buf_putc(b, ':');
+					dump_untagged(b, e);
+				}
+				ps_buf_putc(b, '}');
+				break;
+			}
+		case JSON_ARRAY:
+			{
+				size_t		i;
+				json_t	   *e;
+
+				ps_buf_putc(b, '[');
+				json_array_foreach(v, i, e)
+				{
+					if (i > 0)
+						ps_buf_putc(b, ',');
+					dump_untagged(b, e);
+				}
+				ps_buf_putc(b, ']');
+				break;
+			}
+		case JSON_STRING:
+			if ((n = num_text(v)) != NULL)
+				ps_buf_puts(b, n);
+			else
+				ps_buf_put_json_string(b, json_string_value(v),
+									   json_string_length(v));
+			break;
+		case JSON_TRUE:
+			ps_buf_puts(b, "true");
+			break;
+		case JSON_FALSE:
+			ps_buf_puts(b, "false");
+			break;
+		default:
+			ps_buf_puts(b, "null");
+			break;
+	}
+}
+
+static char *
+dump_err(const json_t *err)
+{
+	ps_buf_t	b;
+
+	if (err == NULL || json_is_null(err))
+		return NULL;
+	ps_buf_init(&b, NULL, NULL);
+	dump_untagged(&b, err);
+	if (b.err != PS_OK)
+	{
+		ps_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+static int
+read_logs(const json_t *logs, ps_ingest_tx_t *tx, char *errbuf, size_t errbuf_sz)
+{
+	size_t		i;
+	json_t	   *e;
+
+	if (logs == NULL || json_is_null(logs))
+	{
+		tx->has_logs = false;
+		return PS_OK;
+	}
+	if (!json_is_array(logs))
+	{
+		seterr(errbuf, errbuf_sz, "logs is not an array");
+		return PS_ERR_ARG;
+	}
+	if (json_array_size(logs) > PS_INGEST_LOGS_MAX)
+	{
+		seterr(errbuf, errbuf_sz, "%zu log lines is over the limit", json_array_size(logs));
+		return PS_ERR_LIMIT;
+	}
+	tx->has_logs = true;
+	tx->logs = calloc(json_array_size(logs) + 1, sizeof(char *));
+	if (tx->logs == NULL)
+		return PS_ERR_NOMEM;
+	json_array_foreach(logs, i, e)
+	{
+		const char *s = get_str(e);
+
+		if (s == NULL)
+		{
+			seterr(errbuf, errbuf_sz, "logs[%zu] is not a string", i);
+			return PS_ERR_ARG;
+		}
+		tx->logs[i] = strdup(s);
+		if (tx->logs[i] == NULL)
+			return PS_ERR_NOMEM;
+		tx->logs_cnt = i + 1;
+	}
+	return PS_OK;
+}
+
+static int
+read_account(const json_t *acc, ps_ingest_account_t *a, char *errbuf, size_t errbuf_sz)
+{
+	const json_t *data;
+	const char *b64;
+	const char *enc;
+	const char *re;
+	size_t		n;
+	json_t	   *ex;
+
+	if (!json_is_object(acc))
+	{
+		seterr(errbuf, errbuf_sz, "account is not an object");
+		return PS_ERR_ARG;
+	}
+	if (!get_u64(json_object_get(acc, "lamports"), &a->lamports))
+	{
+		seterr(errbuf, errbuf_sz, "account.lamports is not a u64");
+		return PS_ERR_ARG;
+	}
+	if (!get_key(json_object_get(acc, "owner"), a->owner))
+	{
+		seterr(errbuf, errbuf_sz, "account.owner is not a pubkey");
+		return PS_ERR_ARG;
+	}
+	ex = json_object_get(acc, "executable");
+	if (ex != NULL && !json_is_boolean(ex))
+	{
+		seterr(errbuf, errbuf_sz, "account.executable is not a bool");
+		return PS_ERR_ARG;
+	}
+	a->executable = json_is_true(ex);
+	re = num_text(json_object_get(acc, "rentEpoch"));
+	if (re != NULL)
+	{
+		uint64_t	dummy;
+
+		if (!get_u64(json_object_get(acc, "rentEpoch"), &dummy) ||
+			strlen(re) >= sizeof(a->rent_epoch))
+		{
+			seterr(errbuf, errbuf_sz, "account.rentEpoch is not a u64");
+			return PS_ERR_ARG;
+		}
+		strcpy(a->rent_epoch, re);
+	}
+	data = json_object_get(acc, "data");
+	if (!json_is_array(data) || json_array_size(data) != 2 ||
+		(b64 = get_str(json_array_get(data, 0))) == NULL ||
+		(enc = get_str(json_array_get(data, 1))) == NULL ||
+		strcmp(enc, "base64") != 0)
+	{
+		seterr(errbuf, errbuf_sz, "account.data is not [\"<base64>\", \"base64\"]");
+		return PS_ERR_ARG;
+	}
+	n = strlen(b64);
+	a->data = malloc(n / 4 * 3 + 1);
+	if (a->data == NULL)
+		return PS_ERR_NOMEM;
+	if (ps_base64_decode(b64, n, a->data, &a->data_sz) != PS_OK)
+	{
+		seterr(errbuf, errbuf_sz, "account.data is not base64");
+		return PS_ERR_ARG;
+	}
+	return PS_OK;
+}
+
+int
+ps_ingest_parse_message(const char *text, size_t len, ps_ingest_msg_t *out,
+						char *errbuf, size_t errbuf_sz)
+{
+	json_t	   *root;
+	json_t	   *idv;
+	const char *method;
+	const json_t *params;
+	const json_t *result;
+	const json_t *value;
+	int			rc = PS_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (errbuf_sz > 0)
+		errbuf[0] = '\0';
+	root = load(text, len, &rc, errbuf, errbuf_sz);
+	if (root == NULL)
+		return rc;
+	if (!json_is_object(root))
+	{
+		seterr(errbuf, errbuf_sz, "message is not a JSON object");
+		rc = PS_ERR_JSON;
+		goto done;
+	}
+	idv = json_object_get(root, "id");
+	if (idv != NULL && !json_is_null(idv))
+	{
+		if (!get_i64(idv, &out->id))
+		{
+			seterr(errbuf, errbuf_sz, "id is not an integer");
+			rc = PS_ERR_ARG;
+			goto done;
+		}
+		out->has_id = true;
+	}
+	if (json_object_get(root, "error") != NULL)
+	{
+		const json_t *e = json_object_get(root, "error");
+		const char *m = json_is_object(e) ? get_str(json_object_get(e, "message")) : NULL;
+
+		out->kind = PS_INGEST_ERROR;
+		if (json_is_object(e))
+			get_i64(json_object_get(e, "code"), &out->err_code);
+		snprintf(out->err_text, sizeof(out->err_text), "%s", m ? m : "(no message)");
+		goto done;
+	}
+	if (out->has_id)
+	{
+		out->kind = PS_INGEST_REPLY;
+		out->result_is_int = get_i64(json_object_get(root, "result"), &out->result);
+		goto done;
+	}
+	method = get_str(json_object_get(root, "method"));
+	if (method == NULL)
+	{
+		seterr(errbuf, errbuf_sz, "message has neither id nor method");
+		rc = PS_ERR_JSON;
+		goto done;
+	}
+	if (strcmp(method, "logsNotification") == 0)
+		out->kind = PS_INGEST_LOGS;
+	else if (strcmp(method, "accountNotification") == 0)
+		out->kind = PS_INGEST_ACCOUNT;
+	else if (strcmp(method, "programNotification") == 0)
+		out->kind = PS_INGEST_PROGRAM;
+	else
+	{
+		out->kind = PS_INGEST_OTHER;
+		goto done;
+	}
+
+	params = json_object_get(root, "params");
+	result = json_is_object(params) ? json_object_get(params, "result") : NULL;
+	if (!json_is_object(result) ||
+		!get_i64(json_object_get(params, "subscription"), &out->subscription))
+	{
+		seterr(errbuf, errbuf_sz, "%s: params.result or params.subscription missing", method);
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	{
+		const json_t *ctx = json_object_get(result, "context");
+
+		if (!json_is_object(ctx) || !get_u64(json_object_get(ctx, "slot"), &out->slot))
+		{
+			seterr(errbuf, errbuf_sz, "%s: result.context.slot is not a u64", method);
+			rc = PS_ERR_ARG;
+			goto done;
+		}
+	}
+	value = json_object_get(result, "value");
+	if (!json_is_object(value))
+	{
+		seterr(errbuf, errbuf_sz, "%s: result.value is not an object", method);
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	switch (out->kind)
+	{
+		case PS_INGEST_LOGS:
+			out->tx.slot = out->slot;
+			if (!get_sig(json_object_get(value, "signature"), out->tx.signature))
+			{
+				seterr(errbuf, errbuf_sz, "logsNotification: value.signature is not a signature");
+				rc = PS_ERR_ARG;
+				goto done;
+			}
+			{
+				json_t	   *err = json_object_get(value, "err");
+
+				out->tx.failed = err != NULL && !json_is_null(err);
+				if (out->tx.failed && (out->tx.err_json = dump_err(err)) == NULL)
+				{
+					rc = PS_ERR_NOMEM;
+					goto done;
+				}
+			}
+			if (json_object_get(value, "logs") == NULL ||
+				json_is_null(json_object_get(value, "logs")))
+			{
+				seterr(errbuf, errbuf_sz, "logsNotification: value.logs is missing");
+				rc = PS_ERR_ARG;
+				goto done;
+			}
+			rc = read_logs(json_object_get(value, "logs"), &out->tx, errbuf, errbuf_sz);
+			break;
+		case PS_INGEST_ACCOUNT:
+			rc = read_account(value, &out->account, errbuf, errbuf_sz);
+			break;
+		case PS_INGEST_PROGRAM:
+			if (!get_key(json_object_get(value, "pubkey"), out->account.pubkey))
+			{
+				seterr(errbuf, errbuf_sz, "programNotification: value.pubkey is not a pubkey");
+				rc = PS_ERR_ARG;
+				goto done;
+			}
+			rc = read_account(json_object_get(value, "account"), &out->account,
+							  errbuf, errbuf_sz);
+			break;
+		default:
+			break;
+	}
+done:
+	json_decref(root);
+	return rc;
+}
+
+void
+ps_ingest_tx_free(ps_ingest_tx_t *tx)
+{
+	size_t		i;
+
+	if (tx->logs)
+	{
+		for (i = 0; i < tx->logs_cnt; i++)
+			free(tx->logs[i]);
+		free(tx->logs);
+	}
+	for (i = 0; i < tx->cpis_cnt; i++)
+		free(tx->cpis[i].data);
+	free(tx->cpis);
+	free(tx->err_json);
+	memset(tx, 0, sizeof(*tx));
+}
+
+void
+ps_ingest_msg_free(ps_ingest_msg_t *m)
+{
+	ps_ingest_tx_free(&m->tx);
+	free(m->account.data);
+	m->account.data = NULL;
+}
+
+/*
+ * Load a JSON-RPC response body and return its result member (borrowed
+ * from *root), or NULL with rc set.
+ */
+static const json_t *
+load_result(const char *text, size_t len, json_t **root, int *rc,
+			char *errbuf, size_t errbuf_sz)
+{
+	const json_t *res;
+	const json_t *e;
+
+	*rc = PS_OK;
+	*root = load(text, len, rc, errbuf, errbuf_sz);
+	if (*root == NULL)
+		return NULL;
+	if (!json_is_object(*root))
+	{
+		seterr(errbuf, errbuf_sz, "response is not a JSON object");
+		*rc = PS_ERR_JSON;
+		return NULL;
+	}
+	if ((e = json_object_get(*root, "error")) != NULL)
+	{
+		const char *m = json_is_object(e) ? get_str(json_object_get(e, "message")) : NULL;
+		int64_t		code = 0;
+
+		if (json_is_object(e))
+			get_i64(json_object_get(e, "code"), &code);
+		seterr(errbuf, errbuf_sz, "JSON-RPC error %lld: %s", (long long) code,
+			   m ? m : "(no message)");
+		*rc = PS_ERR_SYNTAX;
+		return NULL;
+	}
+	res = json_object_get(*root, "result");
+	if (res == NULL)
+	{
+		seterr(errbuf, errbuf_sz, "response has no result");
+		*rc = PS_ERR_JSON;
+		return NULL;
+	}
+	return res;
+}
+
+/* the account key at `idx` of static keys + loaded writable + readonly */
+static bool
+key_at(const json_t *keys, const json_t *loaded, int64_t idx, uint8_t out[32])
+{
+	size_t		n = json_array_size(keys);
+	const json_t *w = json_is_object(loaded) ? json_object_get(loaded, "writable") : NULL;
+	const json_t *r = json_is_object(loaded) ? json_object_get(loaded, "readonly") : NULL;
+	const json_t *k;
+
+	if (idx < 0)
+		return false;
+	if ((size_t) idx < n)
+		k = json_array_get(keys, idx);
+	else if ((size_t) idx - n < json_array_size(w))
+		k = json_array_get(w, idx - n);
+	else if ((size_t) idx - n - json_array_size(w) < json_array_size(r))
+		k = json_array_get(r, idx - n - json_array_size(w));
+	else
+		return false;
+	/* accountKeys may be strings or, in jsonParsed, {"pubkey": ..} */
+	if (json_is_object(k))
+		k = json_object_get(k, "pubkey");
+	return get_key(k, out);
+}
+
+static int
+read_cpis(const json_t *inner, const json_t *keys, const json_t *loaded,
+		  ps_ingest_tx_t *tx, char *errbuf, size_t errbuf_sz)
+{
+	size_t		i,
+				j;
+	json_t	   *grp;
+	int			position = 0;
+
+	if (inner == NULL || json_is_null(inner))
+		return PS_OK;
+	if (!json_is_array(inner))
+	{
+		seterr(errbuf, errbuf_sz, "meta.innerInstructions is not an array");
+		return PS_ERR_ARG;
+	}
+	json_array_foreach(inner, i, grp)
+	{
+		const json_t *ixs = json_is_object(grp) ? json_object_get(grp, "instructions") : NULL;
+		json_t	   *ix;
+
+		if (!json_is_array(ixs))
+		{
+			seterr(errbuf, errbuf_sz, "meta.innerInstructions[%zu].instructions is not an array", i);
+			return PS_ERR_ARG;
+		}
+		json_array_foreach(ixs, j, ix)
+		{
+			const char *d58 = json_is_object(ix) ? get_str(json_object_get(ix, "data")) : NULL;
+			int64_t		pidx;
+			int64_t		height = 2;
+			uint8_t    *bytes;
+			size_t		nbytes;
+			ps_ingest_cpi_t *c;
+
+			if (d58 == NULL || !get_i64(json_object_get(ix, "programIdIndex"), &pidx))
+			{
+				seterr(errbuf, errbuf_sz, "meta.innerInstructions[%zu].instructions[%zu] lacks data or programIdIndex", i, j);
+				return PS_ERR_ARG;
+			}
+			position++;
+			/* quick reject before decoding: the tag encodes to >= 11 chars */
+			if (strlen(d58) < 11)
+				continue;
+			nbytes = strlen(d58);
+			bytes = malloc(nbytes + 1);
+			if (bytes == NULL)
+				return PS_ERR_NOMEM;
+			if (ps_base58_decode(d58, strlen(d58), bytes, strlen(d58) + 1, &nbytes, NULL) != PS_OK ||
+				nbytes < 8 || memcmp(bytes, cpi_event_tag, 8) != 0)
+			{
+				free(bytes);
+				continue;
+			}
+			c = realloc(tx->cpis, (tx->cpis_cnt + 1) * sizeof(*c));
+			if (c == NULL)
+			{
+				free(bytes);
+				return PS_ERR_NOMEM;
+			}
+			tx->cpis = c;
+			c = &tx->cpis[tx->cpis_cnt];
+			memset(c, 0, sizeof(*c));
+			if (!key_at(keys, loaded, pidx, c->program_id))
+			{
+				free(bytes);
+				seterr(errbuf, errbuf_sz, "meta.innerInstructions[%zu].instructions[%zu].programIdIndex %lld is out of range", i, j, (long long) pidx);
+				return PS_ERR_ARG;
+			}
+			get_i64(json_object_get(ix, "stackHeight"), &height);
+			c->depth = (int) (height < 1 || height > 64 ? 2 : height);
+			c->position = position - 1;
+			c->data = bytes;
+			c->data_sz = nbytes;
+			tx->cpis_cnt++;
+		}
+	}
+	return PS_OK;
+}
+
+int
+ps_ingest_parse_transaction(const char *text, size_t len, bool *found,
+							ps_ingest_tx_t *out, char *errbuf, size_t errbuf_sz)
+{
+	json_t	   *root = NULL;
+	const json_t *res;
+	const json_t *meta;
+	const json_t *txn;
+	const json_t *msg;
+	const json_t *sigs;
+	const json_t *bt;
+	json_t	   *err;
+	int			rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (errbuf_sz > 0)
+		errbuf[0] = '\0';
+	res = load_result(text, len, &root, &rc, errbuf, errbuf_sz);
+	if (res == NULL)
+		goto done;
+	if (json_is_null(res))
+		goto done;
+	*found = true;
+	meta = json_is_object(res) ? json_object_get(res, "meta") : NULL;
+	txn = json_is_object(res) ? json_object_get(res, "transaction") : NULL;
+	msg = json_is_object(txn) ? json_object_get(txn, "message") : NULL;
+	sigs = json_is_object(txn) ? json_object_get(txn, "signatures") : NULL;
+	if (!json_is_object(meta) || !json_is_object(msg) || !json_is_array(sigs) ||
+		!json_is_array(json_object_get(msg, "accountKeys")))
+	{
+		seterr(errbuf, errbuf_sz, "getTransaction: result lacks meta, transaction.message.accountKeys or transaction.signatures");
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	if (!get_u64(json_object_get(res, "slot"), &out->slot))
+	{
+		seterr(errbuf, errbuf_sz, "getTransaction: result.slot is not a u64");
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	if (!get_sig(json_array_get(sigs, 0), out->signature))
+	{
+		seterr(errbuf, errbuf_sz, "getTransaction: transaction.signatures[0] is not a signature");
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	bt = json_object_get(res, "blockTime");
+	if (bt != NULL && !json_is_null(bt))
+	{
+		if (!get_i64(bt, &out->block_time))
+		{
+			seterr(errbuf, errbuf_sz, "getTransaction: result.blockTime is not an integer");
+			rc = PS_ERR_ARG;
+			goto done;
+		}
+		out->has_block_time = true;
+	}
+	err = json_object_get(meta, "err");
+	out->failed = err != NULL && !json_is_null(err);
+	if (out->failed && (out->err_json = dump_err(err)) == NULL)
+	{
+		rc = PS_ERR_NOMEM;
+		goto done;
+	}
+	rc = read_logs(json_object_get(meta, "logMessages"), out, errbuf, errbuf_sz);
+	if (rc != PS_OK)
+		goto done;
+	rc = read_cpis(json_object_get(meta, "innerInstructions"),
+				   json_object_get(msg, "accountKeys"),
+				   json_object_get(meta, "loadedAddresses"), out, errbuf, errbuf_sz);
+done:
+	json_decref(root);
+	return rc;
+}
+
+int
+ps_ingest_parse_signatures(const char *text, size_t len, ps_ingest_sig_t **out,
+						   size_t *cnt, char *errbuf, size_t errbuf_sz)
+{
+	json_t	   *root = NULL;
+	const json_t *res;
+	json_t	   *e;
+	size_t		i;
+	int			rc;
+
+	*out = NULL;
+	*cnt = 0;
+	if (errbuf_sz > 0)
+		errbuf[0] = '\0';
+	res = load_result(text, len, &root, &rc, errbuf, errbuf_sz);
+	if (res == NULL)
+		goto done;
+	if (!json_is_array(res))
+	{
+		seterr(errbuf, errbuf_sz, "getSignaturesForAddress: result is not an array");
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	*out = calloc(json_array_size(res) + 1, sizeof(ps_ingest_sig_t));
+	if (*out == NULL)
+	{
+		rc = PS_ERR_NOMEM;
+		goto done;
+	}
+	json_array_foreach(res, i, e)
+	{
+		ps_ingest_sig_t *s = &(*out)[i];
+		json_t	   *err;
+
+		if (!json_is_object(e) ||
+			!get_sig(json_object_get(e, "signature"), s->signature) ||
+			!get_u64(json_object_get(e, "slot"), &s->slot))
+		{
+			seterr(errbuf, errbuf_sz, "getSignaturesForAddress: result[%zu] lacks a signature or slot", i);
+			rc = PS_ERR_ARG;
+			free(*out);
+			*out = NULL;
+			goto done;
+		}
+		err = json_object_get(e, "err");
+		s->failed = err != NULL && !json_is_null(err);
+	}
+	*cnt = json_array_size(res);
+done:
+	json_decref(root);
+	return rc;
+}
+
+int
+ps_ingest_commitment_level(const char *s)
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "processed") == 0)
+		return PS_INGEST_PROCESSED;
+	if (strcmp(s, "confirmed") == 0)
+		return PS_INGEST_CONFIRMED;
+	if (strcmp(s, "finalized") == 0)
+		return PS_INGEST_FINALIZED;
+	return -1;
+}
+
+int
+ps_ingest_parse_statuses(const char *text, size_t len, ps_ingest_status_t *out,
+						 size_t cnt, char *errbuf, size_t errbuf_sz)
+{
+	json_t	   *root = NULL;
+	const json_t *res;
+	const json_t *val;
+	json_t	   *e;
+	size_t		i;
+	int			rc;
+
+	if (errbuf_sz > 0)
+		errbuf[0] = '\0';
+	memset(out, 0, cnt * sizeof(*out));
+	res = load_result(text, len, &root, &rc, errbuf, errbuf_sz);
+	if (res == NULL)
+		goto done;
+	val = json_is_object(res) ? json_object_get(res, "value") : NULL;
+	if (!json_is_array(val) || json_array_size(val) != cnt)
+	{
+		seterr(errbuf, errbuf_sz, "getSignatureStatuses: result.value is not an array of %zu", cnt);
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	json_array_foreach(val, i, e)
+	{
+		json_t	   *err;
+
+		out[i].commitment = -1;
+		if (json_is_null(e))
+			continue;
+		if (!json_is_object(e) || !get_u64(json_object_get(e, "slot"), &out[i].slot))
+		{
+			seterr(errbuf, errbuf_sz, "getSignatureStatuses: value[%zu] lacks a slot", i);
+			rc = PS_ERR_ARG;
+			goto done;
+		}
+		out[i].found = true;
+		out[i].commitment =
+			ps_ingest_commitment_level(get_str(json_object_get(e, "confirmationStatus")));
+		err = json_object_get(e, "err");
+		out[i].failed = err != NULL && !json_is_null(err);
+	}
+done:
+	json_decref(root);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+put_key(ps_buf_t *b, const uint8_t *p, size_t n)
+{
+	ps_buf_putc(b, '"');
+	ps_buf_put_base58(b, p, n);
+	ps_buf_putc(b, '"');
+}
+
+static void
+put_head(ps_buf_t *b, int64_t id, const char *method)
+{
+	ps_buf_puts(b, "{\"jsonrpc\":\"2.0\",\"id\":");
+	ps_buf_put_i64(b, id);
+	ps_buf_puts(b, ",\"method\":\"");
+	ps_buf_puts(b, method);
+	ps_buf_puts(b, "\",\"params\":[");
+}
+
+int
+ps_ingest_build_subscribe(ps_buf_t *b, int64_t id, const char *kind,
+						  const uint8_t target[32], const char *commitment,
+						  const char *filters_json_opt)
+{
+	if (ps_ingest_commitment_level(commitment) < 0)
+		return PS_ERR_ARG;
+	if (strcmp(kind, "logs") == 0)
+	{
+		put_head(b, id, "logsSubscribe");
+		ps_buf_puts(b, "{\"mentions\":[");
+		put_key(b, target, 32);
+		ps_buf_puts(b, "]},{\"commitment\":\"");
+		ps_buf_puts(b, commitment);
+		ps_buf_puts(b, "\"}]}");
+	}
+	else if (strcmp(kind, "account") == 0)
+	{
+		put_head(b, id, "accountSubscribe");
+		put_key(b, target, 32);
+		ps_buf_puts(b, ",{\"encoding\":\"base64\",\"commitment\":\"");
+		ps_buf_puts(b, commitment);
+		ps_buf_puts(b, "\"}]}");
+	}
+	else if (strcmp(kind, "program") == 0)
+	{
+		put_head(b, id, "programSubscribe");
+		put_key(b, target, 32);
+		ps_buf_puts(b, ",{\"encoding\":\"base64\",\"commitment\":\"");
+		ps_buf_puts(b, commitment);
+		ps_buf_puts(b, "\"");
+		if (filters_json_opt != NULL && filters_json_opt[0] != '\0')
+		{
+			json_error_t jerr;
+			json_t	   *f = json_loads(filters_json_opt, JSON_DECODE_ANY, &jerr);
+			bool		ok = json_is_array(f);
+
+			json_decref(f);
+			if (!ok)
+				return PS_ERR_JSON;
+			ps_buf_puts(b, ",\"filters\":");
+			ps_buf_puts(b, filters_json_opt);
+		}
+		ps_buf_puts(b, "}]}");
+	}
+	else
+		return PS_ERR_ARG;
+	return b->err;
+}
+
+int
+ps_ingest_build_unsubscribe(ps_buf_t *b, int64_t id, const char *kind,
+							int64_t subscription)
+{
+	const char *m;
+
+	if (strcmp(kind, "logs") == 0)
+		m = "logsUnsubscribe";
+	else if (strcmp(kind, "account") == 0)
+		m = "accountUnsubscribe";
+	else if (strcmp(kind, "program") == 0)
+		m = "programUnsubscribe";
+	else
+		return PS_ERR_ARG;
+	put_head(b, id, m);
+	ps_buf_put_i64(b, subscription);
+	ps_buf_puts(b, "]}");
+	return b->err;
+}
+
+int
+ps_ingest_build_get_signatures(ps_buf_t *b, int64_t id, const uint8_t address[32],
+							   const uint8_t *before_opt, const uint8_t *until_opt,
+							   int limit, const char *commitment)
+{
+	if (limit < 1 || limit > 1000 || ps_ingest_commitment_level(commitment) < 1)
+		return PS_ERR_ARG;
+	put_head(b, id, "getSignaturesForAddress");
+	put_key(b, address, 32);
+	ps_buf_puts(b, ",{\"limit\":");
+	ps_buf_put_i64(b, limit);
+	ps_buf_puts(b, ",\"commitment\":\"");
+	ps_buf_puts(b, commitment);
+	ps_buf_putc(b, '"');
+	if (before_opt)
+	{
+		ps_buf_puts(b, ",\"before\":");
+		put_key(b, before_opt, 64);
+	}
+	if (until_opt)
+	{
+		ps_buf_puts(b, ",\"until\":");
+		put_key(b, until_opt, 64);
+	}
+	ps_buf_puts(b, "}]}");
+	return b->err;
+}
+
+int
+ps_ingest_build_get_transaction(ps_buf_t *b, int64_t id, const uint8_t signature[64],
+								const char *commitment)
+{
+	if (ps_ingest_commitment_level(commitment) < 1)
+		return PS_ERR_ARG;
+	put_head(b, id, "getTransaction");
+	put_key(b, signature, 64);
+	ps_buf_puts(b, ",{\"encoding\":\"json\",\"maxSupportedTransactionVersion\":0,\"commitment\":\"");
+	ps_buf_puts(b, commitment);
+	ps_buf_puts(b, "\"}]}");
+	return b->err;
+}
+
+int
+ps_ingest_build_get_statuses(ps_buf_t *b, int64_t id, const uint8_t (*sigs)[64],
+							 size_t cnt)
+{
+	size_t		i;
+
+	if (cnt < 1 || cnt > 256)
+		return PS_ERR_ARG;
+	put_head(b, id, "getSignatureStatuses");
+	ps_buf_putc(b, '[');
+	for (i = 0; i < cnt; i++)
+	{
+		if (i > 0)
+			ps_buf_putc(b, ',');
+		put_key(b, sigs[i], 64);
+	}
+	ps_buf_puts(b, "],{\"searchTransactionHistory\":true}]}");
+	return b->err;
+}
+
+void
+ps_ingest_page_cut(const ps_ingest_sig_t *page, size_t cnt, int limit,
+				   uint64_t from_slot, size_t *keep, bool *last)
+{
+	size_t		i;
+
+	*last = cnt < (size_t) (limit > 0 ? limit : 1);
+	for (i = 0; i < cnt; i++)
+	{
+		if (page[i].slot < from_slot)
+		{
+			*last = true;
+			break;
+		}
+	}
+	*keep = i;
+}
