@@ -24,8 +24,8 @@ function rnd(n) {
 function gen(ty, types, bind, depth = 0) {
   if (typeof ty === "string") {
     if (INT_BITS[ty]) {
-      const v = BigInt(rnd(1_000_000));
-      return ty[0] === "i" && rnd(2) ? -v : ty === "u8" || ty === "i8" ? v % 100n : v;
+      const v = BigInt(rnd(Math.min(1_000_000, 2 ** (INT_BITS[ty] - 1))));
+      return ty[0] === "i" && rnd(2) ? -v : v;
     }
     if (ty === "f32" || ty === "f64") return rnd(100000) / 100;
     if (ty === "bool") return rnd(2) === 1;
