@@ -138,13 +138,32 @@ COMMENT ON FUNCTION solana._keypair_secret(text) IS
     'internal: the 64-byte secret of a Solana CLI keypair text, or of a new random key for NULL';
 REVOKE ALL ON FUNCTION solana._keypair_secret(text) FROM PUBLIC;
 
+-- Checks the name first: a failed CHECK would print the row, secret
+-- included, in the error detail and the server log.
+CREATE FUNCTION solana._add_keypair(name text, secret bytea) RETURNS solana.pubkey
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, solana AS $$
+DECLARE
+    k solana.pubkey := solana.pubkey(substring(secret FROM 33));
+BEGIN
+    IF name = '' OR name = 'default' THEN
+        RAISE EXCEPTION 'invalid keypair name: "%"', name USING ERRCODE = '22023',
+            DETAIL = 'The name ''default'' stands for solana.keypair_path; a name is not empty.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM solana.keypairs p WHERE p.name = _add_keypair.name OR p.pubkey = k) THEN
+        RAISE EXCEPTION 'keypair "%" or public key % is already registered', name, k
+            USING ERRCODE = '23505';
+    END IF;
+    INSERT INTO solana.keypairs (name, pubkey, secret) VALUES (name, k, secret);
+    RETURN k;
+END
+$$;
+COMMENT ON FUNCTION solana._add_keypair(text, bytea) IS 'internal: insert a keypair after checking its name';
+REVOKE ALL ON FUNCTION solana._add_keypair(text, bytea) FROM PUBLIC;
+
 CREATE FUNCTION solana.import_keypair(name text, keypair_json text)
 RETURNS solana.pubkey LANGUAGE sql VOLATILE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, solana AS $$
-    INSERT INTO solana.keypairs (name, pubkey, secret)
-    SELECT name, solana.pubkey(substring(s FROM 33)), s
-      FROM solana._keypair_secret(keypair_json) AS s
-    RETURNING pubkey
+    SELECT solana._add_keypair(name, solana._keypair_secret(keypair_json))
 $$;
 COMMENT ON FUNCTION solana.import_keypair(text, text) IS
     'register a Solana CLI keypair (JSON array of 64 numbers) under a name; returns its public key';
@@ -153,10 +172,7 @@ REVOKE ALL ON FUNCTION solana.import_keypair(text, text) FROM PUBLIC;
 CREATE FUNCTION solana.generate_keypair(name text)
 RETURNS solana.pubkey LANGUAGE sql VOLATILE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, solana AS $$
-    INSERT INTO solana.keypairs (name, pubkey, secret)
-    SELECT name, solana.pubkey(substring(s FROM 33)), s
-      FROM solana._keypair_secret(NULL) AS s
-    RETURNING pubkey
+    SELECT solana._add_keypair(name, solana._keypair_secret(NULL))
 $$;
 COMMENT ON FUNCTION solana.generate_keypair(text) IS
     'create and register a new random keypair under a name; returns its public key';
