@@ -412,7 +412,7 @@ const CONTROL = {
   },
   airdrop(b) {
     const rec = this.ledger.airdrop(need(b, "address"), b.lamports === undefined ? 1_000_000_000 : b.lamports);
-    return { signature: rec.signature, slot: rec.slot };
+    return { signature: rec.signature, slot: rec.slot, err: rec.err };
   },
   advanceSlots(b) {
     const n = Number(b.count === undefined ? 1 : b.count);

@@ -71,7 +71,12 @@ async function wsClient(url) {
   const waiters = [];
   let nextId = 1;
   ws.on("message", (d) => {
-    const m = J.parse(d.toString());
+    let m;
+    try {
+      m = J.parse(d.toString());
+    } catch (e) {
+      m = { malformed: d.toString() };
+    }
     queue.push(m);
     for (const w of [...waiters]) w();
   });
