@@ -116,3 +116,42 @@ SELECT solana.sign_message(decode(message_b64, 'base64')) FROM fx WHERE name = '
 SELECT solana.import_keypair('bad', '[1,2,3]');
 SELECT solana.import_keypair('default', '[' || array_to_string(ARRAY(SELECT get_byte(secret, i) FROM solana.keypairs, generate_series(0, 63) AS i WHERE name = 'k1' ORDER BY i), ',') || ']');
 SELECT solana.import_keypair('k1-again', '[' || array_to_string(ARRAY(SELECT get_byte(secret, i) FROM solana.keypairs, generate_series(0, 63) AS i WHERE name = 'k1' ORDER BY i), ',') || ']');
+
+-- the send state machine, driven by hand: pack, sign, send, expire,
+-- re-sign once, confirm; then a failure split into single instructions
+SELECT solana.submit_instructions(
+         ARRAY(SELECT solana.memo(repeat('m', 300) || g, ARRAY[k.pubkey]) FROM generate_series(1, 7) g),
+         ARRAY['k1'], '{"compute_unit_price": 1000}') AS batch
+  FROM solana.keypairs k WHERE k.name = 'k1' \gset
+SELECT seq, state, instructions, sends FROM solana.batch_status(:batch);
+SELECT count(*) AS jobs FROM solana.jobs WHERE kind = 'transaction' AND (payload->>'batch_id')::bigint = :batch;
+SELECT min(id) AS tx FROM solana.transactions WHERE batch_id = :batch \gset
+SELECT solana._transaction_sent(:tx);
+SELECT length(solana._transaction_sign(:tx, 'DFgFjb3iUhNh4rkEBB7LaT6sYAunYk4CJwpkxLPyNA46', 100, 5000)) > 0 AS signed;
+SELECT solana.verify_transaction(wire), solana.decode_transaction(wire)->'message'->'instructions'->0->>'data_b64' AS first_ix
+  FROM solana.transactions WHERE id = :tx;
+SELECT solana._transaction_sent(:tx), solana._transaction_sent(:tx);
+SELECT solana._transaction_expire(:tx, 100, false) AS too_early,
+       solana._transaction_expire(:tx, 101, true) AS landed;
+SELECT solana._transaction_expire(:tx, 101, false) AS expired;
+SELECT solana._transaction_sent(:tx);
+SELECT length(solana._transaction_sign(:tx, '7hkpv5BXXUWMHaqiRzB6vryWrgpMFrDkj282pV4TW5UQ', 300)) > 0 AS resigned;
+SELECT state, signings, sends, cardinality(previous_signatures) AS previous,
+       previous_signatures[1]::bytea <> signature::bytea AS new_signature
+  FROM solana.transactions WHERE id = :tx;
+SELECT solana._transaction_sign(:tx, 'DFgFjb3iUhNh4rkEBB7LaT6sYAunYk4CJwpkxLPyNA46', 400);
+SELECT solana._transaction_result(:tx, '{"state": "confirmed", "slot": 42, "fee": 5000, "compute_units_consumed": 300}');
+SELECT solana._transaction_result(:tx, '{"state": "finalized"}');
+SELECT seq, state, signings, sends, slot, fee, compute_units_consumed FROM solana.batch_status(:batch) WHERE id = :tx;
+SELECT solana._transaction_result(:tx, '{"state": "failed"}');
+SELECT solana.submit_instructions(ARRAY[solana.memo('a', ARRAY[k.pubkey]), solana.memo('b', ARRAY[k.pubkey])],
+                                  ARRAY['k1'], '{"retry_individually": true}') AS batch2
+  FROM solana.keypairs k WHERE k.name = 'k1' \gset
+SELECT min(id) AS tx2 FROM solana.transactions WHERE batch_id = :batch2 \gset
+SELECT length(solana._transaction_sign(:tx2, 'DFgFjb3iUhNh4rkEBB7LaT6sYAunYk4CJwpkxLPyNA46', 100)) > 0 AS signed;
+SELECT solana._transaction_result(:tx2, '{"state": "failed", "error": {"InstructionError": [1, "Custom"]}, "logs": ["Program log: no"]}');
+SELECT seq, state, instructions, error, logs, split_from = :tx2 AS split FROM solana.batch_status(:batch2);
+SELECT batch_id = :batch2 AS this_batch, transactions, in_flight, landed, failed
+  FROM solana.transaction_batch_summary WHERE batch_id = :batch2;
+SELECT solana.submit_instructions(ARRAY[solana.memo(repeat('x', 1200))], ARRAY['k1']);
+SELECT solana.submit_instructions('{}', ARRAY['k1']);
