@@ -77,6 +77,8 @@ static const uint8_t prim_sizes[PS_K_PRIM_CNT] = {
 };
 
 static uint32_t compile_type(cc_t *cc, json_t *t, const env_t *env, const char *path);
+static uint32_t fail(cc_t *cc, int rc, const char *path, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
 
 /* record the first error: "path: message" */
 static uint32_t
