@@ -135,7 +135,9 @@ class LoadGen {
       const elapsed = (Date.now() - run.started) / 1000;
       const due = Math.min(run.target, Math.round(Math.min(elapsed, seconds) * rate));
       const batch = [];
-      while (run.emitted < due) {
+      const t0 = Date.now();
+      // bounded work per tick, so the clock and the RPC keep answering
+      while (run.emitted < due && Date.now() - t0 < 80) {
         const p = progs[rr++ % progs.length];
         const n = Math.min(perTx, due - run.emitted);
         const events = [];
@@ -153,7 +155,8 @@ class LoadGen {
         run.emitted += n;
       }
       if (batch.length) this.peer.ledger.advanceWith(batch);
-      if (run.emitted >= run.target || elapsed > seconds + 5) {
+      run.behind = run.emitted < due;
+      if (run.emitted >= run.target || elapsed > seconds + 60) {
         run.done = true;
         run.finished = Date.now();
         clearInterval(run.timer);
@@ -176,7 +179,7 @@ class LoadGen {
   status() {
     if (!this.run) return { running: false };
     const r = this.run;
-    return { running: !r.done, events_per_sec: r.rate, seconds: r.seconds, events_per_tx: r.perTx, programs: r.programs, target_events: r.target, emitted_events: r.emitted, transactions: r.transactions, errors: r.errors, last_error: r.lastError, elapsed_ms: (r.finished || Date.now()) - r.started };
+    return { running: !r.done, events_per_sec: r.rate, seconds: r.seconds, events_per_tx: r.perTx, programs: r.programs, target_events: r.target, emitted_events: r.emitted, transactions: r.transactions, behind: !!r.behind, errors: r.errors, last_error: r.lastError, elapsed_ms: (r.finished || Date.now()) - r.started };
   }
 }
 

@@ -20,7 +20,7 @@ const kit = require("@solana/kit");
 const { ProgramCodec, IdlError, sha8 } = require("./idl");
 const { noopElf } = require("./noop_elf");
 const { b58 } = require("./encoding");
-const { BUILTINS, COMPUTE_BUDGET } = require("./ledger");
+const { BUILTINS, signNative } = require("./ledger");
 const txerror = require("./txerror");
 
 const EVENT_IX_TAG_LE = Buffer.from([0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d]);
@@ -29,8 +29,14 @@ const LOG_LIMIT = 10000;
 
 class ScriptError extends Error {}
 
+const authorities = new Map();
 function eventAuthority(programId) {
-  return w3.PublicKey.findProgramAddressSync([Buffer.from("__event_authority")], new w3.PublicKey(programId))[0].toBase58();
+  let a = authorities.get(programId);
+  if (!a) {
+    a = w3.PublicKey.findProgramAddressSync([Buffer.from("__event_authority")], new w3.PublicKey(programId))[0].toBase58();
+    authorities.set(programId, a);
+  }
+  return a;
 }
 
 function checkKey(v, what) {
@@ -237,10 +243,10 @@ class Scripts {
       const keys = [...metas].map(([k, writable]) => ({ pubkey: new w3.PublicKey(k), isSigner: false, isWritable: writable }));
       tx.add(new w3.TransactionInstruction({ programId: new w3.PublicKey(t.program), keys, data: t.data }));
     }
-    tx.sign(payer);
     let wire;
     try {
-      wire = tx.serialize();
+      signNative(tx, payer);
+      wire = tx.serialize({ verifySignatures: false });
     } catch (e) {
       throw new ScriptError(`the script's transaction does not fit: ${e.message}`);
     }

@@ -112,7 +112,7 @@ class Peer {
     if (this.opts.slotMs > 0) this.clock = setInterval(() => this.ledger.advance([]), this.opts.slotMs);
     this.saver = setInterval(() => {
       if (this.ledger.dirty) this.save();
-    }, 1000);
+    }, 2000);
   }
 
   stopTimers() {
