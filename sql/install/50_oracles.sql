@@ -96,14 +96,15 @@ CREATE FUNCTION solana._median_final(s numeric[])
 AS $$
     SELECT CASE WHEN n = 0 THEN NULL
                 WHEN n % 2 = 1 THEN v[n / 2 + 1]
-                ELSE trim_scale((v[n / 2] + v[n / 2 + 1]) / 2) END
+                ELSE trim_scale((v[n / 2] + v[n / 2 + 1]) * 0.5) END
       FROM (SELECT array_agg(x ORDER BY x) AS v, count(*)::int AS n
               FROM unnest(s) AS x) AS t
 $$;
 REVOKE ALL ON FUNCTION solana._median_final(numeric[]) FROM PUBLIC;
 COMMENT ON FUNCTION solana._median_final(numeric[]) IS 'final function of solana.price_median';
 
--- lower weighted median; the midpoint when a cumulative weight is exactly half
+-- lower weighted median; the midpoint when a cumulative weight is exactly
+-- half (midpoints multiply by 0.5: exact, where numeric division rounds)
 CREATE FUNCTION solana._weighted_median_final(s numeric[])
     RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path = pg_catalog, solana
@@ -118,7 +119,7 @@ AS $$
                lead(p) OVER (ORDER BY p) AS next_p
           FROM pairs)
     SELECT CASE WHEN c * 2 = total AND next_p IS NOT NULL
-                THEN trim_scale((p + next_p) / 2) ELSE p END
+                THEN trim_scale((p + next_p) * 0.5) ELSE p END
       FROM cum
      WHERE c * 2 >= total
      ORDER BY p

@@ -206,7 +206,9 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 	check_owner(fcinfo, 1, owners, "Switchboard");
 	if (len >= 8 && memcmp(bytes, PS_ORACLE_SB_PULL_DISC, 8) == 0)
 	{
-		ps_sb_pull_t *f = palloc(sizeof(ps_sb_pull_t));
+		/* on the stack: __int128 needs 16-byte alignment, palloc gives 8 */
+		ps_sb_pull_t pull;
+		ps_sb_pull_t *f = &pull;
 
 		rc = ps_oracle_sb_pull_read(bytes, len, f);
 		if (rc != PS_OK)
@@ -258,7 +260,8 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		ps_sb_v2_t *a = palloc(sizeof(ps_sb_v2_t));
+		ps_sb_v2_t	agg;
+		ps_sb_v2_t *a = &agg;
 		const ps_sb_round_t *r = &a->latest_confirmed_round;
 
 		rc = ps_oracle_sb_v2_read(bytes, len, a);

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "ps_error.h"
+#include "webhooks.h"
 
 PG_MODULE_MAGIC;
 
@@ -82,6 +83,8 @@ _PG_init(void)
 							   "",
 							   PGC_SIGHUP, GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
+
+	solana_webhooks_init_gucs();
 
 	MarkGUCPrefixReserved("solana");
 }
