@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "ps_error.h"
+#include "worker_common.h"
 #include "webhooks.h"
 
 PG_MODULE_MAGIC;
@@ -85,6 +86,8 @@ _PG_init(void)
 							   NULL, NULL, NULL);
 
 	solana_webhooks_init_gucs();
+
+	solana_worker_init();
 
 	MarkGUCPrefixReserved("solana");
 }

@@ -1,0 +1,42 @@
+-- pg_solana install script, part 35: the dispatcher's wake-up and the
+-- solana.rpc API gateway.
+--
+-- The dispatcher background workers (solana.dispatcher_workers) claim
+-- jobs of the built-in kinds http, rpc and account_refresh from
+-- solana.jobs and run them; see docs/queue.md.  solana.rpc is the
+-- synchronous gateway: cache, shared rate limit and retries, see
+-- docs/gateway.md.
+
+-- Replaces part 30's no-op hook: the enqueue trigger calls it, and the
+-- dispatchers' latches are set when the transaction commits.
+CREATE OR REPLACE FUNCTION solana._wake_dispatcher(queues text[]) RETURNS void
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'solana_wake_dispatcher';
+COMMENT ON FUNCTION solana._wake_dispatcher(text[]) IS
+    'internal: wake the dispatcher workers when the current transaction commits (called by the enqueue trigger)';
+REVOKE ALL ON FUNCTION solana._wake_dispatcher(text[]) FROM PUBLIC;
+
+CREATE FUNCTION solana.rpc(method text, params jsonb DEFAULT '[]',
+                           use_cache boolean DEFAULT true)
+RETURNS jsonb
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'solana_rpc';
+COMMENT ON FUNCTION solana.rpc(text, jsonb, boolean) IS
+    'call a Solana JSON-RPC method on solana.rpc_url and return its result; cached per method TTL (use_cache => false to bypass), rate-limited per endpoint, retried on 429, 5xx and timeouts';
+
+CREATE FUNCTION solana.rpc_cache_stats(
+    OUT hits bigint, OUT misses bigint, OUT expired bigint,
+    OUT inserts bigint, OUT evictions bigint, OUT entries bigint,
+    OUT bytes_used bigint, OUT bytes_total bigint)
+RETURNS record
+LANGUAGE C VOLATILE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'solana_rpc_cache_stats';
+COMMENT ON FUNCTION solana.rpc_cache_stats() IS
+    'counters of the solana.rpc response cache (shared memory when preloaded, else this session''s)';
+
+CREATE FUNCTION solana.rpc_cache_reset() RETURNS void
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'solana_rpc_cache_reset';
+COMMENT ON FUNCTION solana.rpc_cache_reset() IS
+    'drop every cached solana.rpc response (counters are kept)';
+REVOKE ALL ON FUNCTION solana.rpc_cache_reset() FROM PUBLIC;
