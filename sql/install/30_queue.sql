@@ -183,8 +183,12 @@ DECLARE
 BEGIN
     SELECT * INTO r FROM solana.queues WHERE name = q;
     IF NOT FOUND THEN
-        IF q IS NULL OR q = '' THEN
-            RAISE EXCEPTION 'invalid queue name: "%"', coalesce(q, 'NULL')
+        IF q IS NULL THEN
+            RAISE EXCEPTION 'queue name is null'
+                USING ERRCODE = '22004';
+        END IF;
+        IF q = '' THEN
+            RAISE EXCEPTION 'invalid queue name: "%"', q
                 USING ERRCODE = '22023',
                       DETAIL = 'A queue name is a non-empty text of at most 200 characters.';
         END IF;
@@ -216,8 +220,11 @@ REVOKE ALL ON FUNCTION solana._start_time(timestamptz, interval) FROM PUBLIC;
 CREATE FUNCTION solana._check_job_args(kind text, max_attempts integer)
 RETURNS void LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    IF kind IS NULL OR kind = '' THEN
-        RAISE EXCEPTION 'invalid job kind: "%"', coalesce(kind, 'NULL')
+    IF kind IS NULL THEN
+        RAISE EXCEPTION 'job kind is null' USING ERRCODE = '22004';
+    END IF;
+    IF kind = '' THEN
+        RAISE EXCEPTION 'invalid job kind: "%"', kind
             USING ERRCODE = '22023', DETAIL = 'A job kind is a non-empty text.';
     END IF;
     IF max_attempts < 1 THEN
@@ -378,33 +385,56 @@ BEGIN
         RAISE EXCEPTION 'invalid lease: "%"', coalesce(lease::text, 'NULL')
             USING ERRCODE = '22023', DETAIL = 'A lease is a positive interval.';
     END IF;
-    SELECT * INTO q FROM solana.queues qq WHERE qq.name = queue;
-    IF q.paused THEN
+    -- The common case is this one statement: expired leases go back to
+    -- the queue (or die when out of attempts; those are claimable by
+    -- the next call), and one scan of jobs_claim_idx leases the ready
+    -- jobs, unless the queue is paused or has limits.
+    RETURN QUERY
+    WITH expired AS (
+        SELECT j.id FROM solana.jobs j
+         WHERE j.queue = queue AND j.state = 'running'
+           AND j.lease_expires_at < pg_catalog.now()
+         ORDER BY j.lease_expires_at
+         LIMIT 100
+           FOR UPDATE SKIP LOCKED),
+    reaped AS (
+        UPDATE solana.jobs j
+           SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead'
+                            ELSE 'queued' END,
+               finished_at = CASE WHEN j.attempts >= j.max_attempts
+                                  THEN pg_catalog.now() END,
+               run_at = pg_catalog.now(),
+               last_error = 'lease expired (worker ' || coalesce(j.lease_owner, 'unnamed')
+                            || ', attempt ' || j.attempts || ')',
+               lease_expires_at = NULL
+          FROM expired WHERE j.id = expired.id
+        RETURNING CASE WHEN j.state = 'dead'
+                       THEN solana._announce(j.id, j.queue, j.kind, 'dead') END),
+    picked AS (
+        SELECT j.id FROM solana.jobs j
+         WHERE j.queue = queue AND j.state = 'queued'
+           AND j.run_at <= pg_catalog.now()
+           AND (kinds IS NULL OR j.kind = ANY (kinds))
+           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
+                            WHERE qq.name = queue
+                              AND (qq.paused OR qq.rate_limit IS NOT NULL
+                                   OR qq.concurrency <> '{}'))
+         ORDER BY j.priority DESC, j.run_at, j.id
+         LIMIT n
+           FOR UPDATE SKIP LOCKED)
+    UPDATE solana.jobs j
+       SET state = 'running', attempts = j.attempts + 1,
+           lease_owner = worker,
+           lease_expires_at = pg_catalog.now() + lease,
+           started_at = pg_catalog.now()
+      FROM picked WHERE j.id = picked.id
+    RETURNING j.*;
+    IF FOUND THEN
         RETURN;
     END IF;
-
-    -- Expired leases go back to the queue (or die when out of
-    -- attempts); the jobs freed here are claimable by the next call.
-    PERFORM solana._reap(queue);
-
-    IF q.rate_limit IS NULL AND q.concurrency = '{}' OR q.name IS NULL THEN
-        -- the common case: one index scan of jobs_claim_idx
-        RETURN QUERY
-        WITH picked AS (
-            SELECT j.id FROM solana.jobs j
-             WHERE j.queue = queue AND j.state = 'queued'
-               AND j.run_at <= pg_catalog.now()
-               AND (kinds IS NULL OR j.kind = ANY (kinds))
-             ORDER BY j.priority DESC, j.run_at, j.id
-             LIMIT n
-               FOR UPDATE SKIP LOCKED)
-        UPDATE solana.jobs j
-           SET state = 'running', attempts = j.attempts + 1,
-               lease_owner = worker,
-               lease_expires_at = pg_catalog.now() + lease,
-               started_at = pg_catalog.now()
-          FROM picked WHERE j.id = picked.id
-        RETURNING j.*;
+    SELECT * INTO q FROM solana.queues qq WHERE qq.name = queue;
+    IF NOT FOUND OR q.paused
+       OR (q.rate_limit IS NULL AND q.concurrency = '{}') THEN
         RETURN;
     END IF;
 
@@ -441,16 +471,18 @@ BEGIN
           FROM jsonb_each(q.concurrency) AS c
           LEFT JOIN running r ON r.kind = c.key
          WHERE kinds IS NULL OR c.key = ANY (kinds)),
-    cand AS (
-        (SELECT j.id, j.priority, j.run_at FROM solana.jobs j
-          WHERE j.queue = queue AND j.state = 'queued'
-            AND j.run_at <= pg_catalog.now()
-            AND (kinds IS NULL OR j.kind = ANY (kinds))
-            AND (limited IS NULL OR j.kind <> ALL (limited))
-          ORDER BY j.priority DESC, j.run_at, j.id
-          LIMIT budget
-            FOR UPDATE SKIP LOCKED)
-        UNION ALL
+    free AS (
+        -- kinds without a limit
+        SELECT j.id, j.priority, j.run_at FROM solana.jobs j
+         WHERE j.queue = queue AND j.state = 'queued'
+           AND j.run_at <= pg_catalog.now()
+           AND (kinds IS NULL OR j.kind = ANY (kinds))
+           AND (limited IS NULL OR j.kind <> ALL (limited))
+         ORDER BY j.priority DESC, j.run_at, j.id
+         LIMIT budget
+           FOR UPDATE SKIP LOCKED),
+    capped AS (
+        -- each limited kind, up to its room
         SELECT l.* FROM room CROSS JOIN LATERAL (
             SELECT j.id, j.priority, j.run_at FROM solana.jobs j
              WHERE j.queue = queue AND j.state = 'queued'
@@ -459,8 +491,9 @@ BEGIN
              LIMIT least(room.allowed, budget)
                FOR UPDATE SKIP LOCKED) l),
     picked AS (
-        SELECT cand.id FROM cand
-         ORDER BY cand.priority DESC, cand.run_at, cand.id
+        -- candidates not picked stay locked, unclaimed, until commit
+        SELECT c.id FROM (SELECT * FROM free UNION ALL SELECT * FROM capped) c
+         ORDER BY c.priority DESC, c.run_at, c.id
          LIMIT budget)
     UPDATE solana.jobs j
        SET state = 'running', attempts = j.attempts + 1,
