@@ -475,6 +475,7 @@ class Ledger extends EventEmitter {
       memo: this.memoOf(p),
       events: ctx.events || [],
     };
+    if (ctx.written) rec.written = ctx.written;
     const changed = [];
     p.keys.forEach((k, i) => {
       if (!sameAccount(pre[i], post[i])) changed.push({ address: k, before: pre[i], after: post[i] });

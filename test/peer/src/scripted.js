@@ -371,6 +371,7 @@ class Scripts {
     ctx.returnData = returnData;
     ctx.err = err;
     ctx.events = events;
+    ctx.written = err ? [] : writes.map((w) => w.address);
     if (!err) {
       const payer = this.ledger.payer.publicKey.toBase58();
       for (const w of writes) {

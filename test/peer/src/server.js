@@ -363,7 +363,7 @@ class Peer {
   }
 
   txResult(rec) {
-    return { signature: rec.signature, slot: rec.slot, err: rec.err, fee: rec.fee, logs: rec.logMessages, events: rec.events.map((e) => ({ kind: e.kind, program_id: e.program_id, name: e.name, log_index: e.log_index, inner_index: e.inner_index, top_level_index: e.top_level_index, depth: e.depth })) };
+    return { signature: rec.signature, slot: rec.slot, err: rec.err, fee: rec.fee, written: rec.written || [], logs: rec.logMessages, events: rec.events.map((e) => ({ kind: e.kind, program_id: e.program_id, name: e.name, log_index: e.log_index, inner_index: e.inner_index, top_level_index: e.top_level_index, depth: e.depth })) };
   }
 }
 
