@@ -45,6 +45,7 @@
 #include "ps_base58.h"
 #include "ps_error.h"
 #include "worker_common.h"
+#include "webhook_send.h"
 
 PGDLLEXPORT void solana_dispatcher_main(Datum arg);
 
@@ -882,7 +883,13 @@ collect_running(void)
 	solana_http_req *req;
 
 	while ((req = solana_http_collect(multi)) != NULL)
-		job_done((job_t *) req->owner);
+	{
+		/* webhook deliveries share the multi (webhook_send.c) */
+		if (solana_webhooks_owns(req))
+			solana_webhooks_done(req);
+		else
+			job_done((job_t *) req->owner);
+	}
 }
 
 /* run one SQL statement on a job in a subtransaction; false on error */
@@ -1030,8 +1037,11 @@ solana_dispatcher_main(Datum arg)
 			next_due = claim_jobs(&full);
 			want_claim = full;
 		}
+		solana_webhooks_claim(multi, INT_MAX);
 		next_start = start_pending();
 		collect_running();
+		if (solana_webhooks_flush() > 0)
+			continue;			/* room freed; retries may be due */
 		if (!dlist_is_empty(&finished))
 		{
 			write_back();
@@ -1047,10 +1057,12 @@ solana_dispatcher_main(Datum arg)
 		now = solana_now_us();
 		timeout_ms = wake_at == 0 ? 600000 :
 			(long) Max(0, Min((wake_at - now + 999) / 1000, 600000));
+		timeout_ms = solana_webhooks_next_ms(timeout_ms);
 		if (solana_http_wait(multi, timeout_ms, PG_WAIT_EXTENSION))
 		{
 			ResetLatch(MyLatch);
 			want_claim = true;
+			solana_webhooks_wake();
 		}
 	}
 }
