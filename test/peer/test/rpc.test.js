@@ -259,3 +259,77 @@ test("v0 transactions need maxSupportedTransactionVersion; prioritization fees",
   const f = fees.find((x) => x.slot === got.slot);
   assert.equal(f.prioritizationFee, 5000);
 });
+
+test("@solana/kit client: signs, sends and reads back", async () => {
+  const rpc = kit.createSolanaRpc(peer.urls.rpc);
+  const payer = await kit.generateKeyPairSigner();
+  const to = await kit.generateKeyPairSigner();
+  await rpc.requestAirdrop(payer.address, kit.lamports(2_000_000_000n)).send();
+  assert.equal((await rpc.getBalance(payer.address, { commitment: "confirmed" }).send()).value, 2_000_000_000n);
+  const { value: latest } = await rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
+  const data = new Uint8Array(12);
+  new DataView(data.buffer).setUint32(0, 2, true);
+  new DataView(data.buffer).setBigUint64(4, 5_000_000n, true);
+  const ix = {
+    programAddress: kit.address("11111111111111111111111111111111"),
+    accounts: [
+      { address: payer.address, role: kit.AccountRole.WRITABLE_SIGNER, signer: payer },
+      { address: to.address, role: kit.AccountRole.WRITABLE },
+    ],
+    data,
+  };
+  const msg = kit.pipe(
+    kit.createTransactionMessage({ version: 0 }),
+    (m) => kit.setTransactionMessageFeePayerSigner(payer, m),
+    (m) => kit.setTransactionMessageLifetimeUsingBlockhash(latest, m),
+    (m) => kit.appendTransactionMessageInstruction(ix, m),
+  );
+  const signed = await kit.signTransactionMessageWithSigners(msg);
+  const sig = await rpc.sendTransaction(kit.getBase64EncodedWireTransaction(signed), { encoding: "base64" }).send();
+  assert.equal(sig, kit.getSignatureFromTransaction(signed));
+  assert.equal((await rpc.getBalance(to.address, { commitment: "confirmed" }).send()).value, 5_000_000n);
+  assert.equal((await rpc.getBalance(payer.address, { commitment: "confirmed" }).send()).value, 2_000_000_000n - 5_000_000n - 5000n);
+  const tx = await rpc.getTransaction(sig, { commitment: "confirmed", maxSupportedTransactionVersion: 0, encoding: "base64" }).send();
+  assert.equal(tx.version, 0);
+  assert.equal(tx.meta.fee, 5000n);
+  assert.equal(tx.transaction[0], kit.getBase64EncodedWireTransaction(signed));
+});
+
+test("SPL Token: real execution with pre/post token balances", async () => {
+  const TOKEN = new w3.PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+  const payer = await funded(2 * LAMPORTS);
+  const mint = w3.Keypair.generate();
+  const acct = w3.Keypair.generate();
+  const owner = w3.Keypair.generate().publicKey;
+  const u64 = (n) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  const { blockhash } = await conn.getLatestBlockhash();
+  const tx = new w3.Transaction({ feePayer: payer.publicKey, recentBlockhash: blockhash });
+  tx.add(w3.SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: await conn.getMinimumBalanceForRentExemption(82), space: 82, programId: TOKEN }));
+  // InitializeMint2 {decimals: 6, mint_authority: payer, freeze_authority: None}
+  tx.add(new w3.TransactionInstruction({ programId: TOKEN, keys: [{ pubkey: mint.publicKey, isSigner: false, isWritable: true }], data: Buffer.concat([Buffer.from([20, 6]), payer.publicKey.toBuffer(), Buffer.from([0])]) }));
+  tx.add(w3.SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: acct.publicKey, lamports: await conn.getMinimumBalanceForRentExemption(165), space: 165, programId: TOKEN }));
+  // InitializeAccount3 {owner}
+  tx.add(new w3.TransactionInstruction({ programId: TOKEN, keys: [{ pubkey: acct.publicKey, isSigner: false, isWritable: true }, { pubkey: mint.publicKey, isSigner: false, isWritable: false }], data: Buffer.concat([Buffer.from([18]), owner.toBuffer()]) }));
+  // MintTo 1.5 tokens
+  tx.add(new w3.TransactionInstruction({ programId: TOKEN, keys: [{ pubkey: mint.publicKey, isSigner: false, isWritable: true }, { pubkey: acct.publicKey, isSigner: false, isWritable: true }, { pubkey: payer.publicKey, isSigner: true, isWritable: false }], data: Buffer.concat([Buffer.from([7]), u64(1_500_000)]) }));
+  tx.sign(payer, mint, acct);
+  const sig = await conn.sendRawTransaction(tx.serialize());
+  const got = await conn.getTransaction(sig, { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
+  assert.equal(got.meta.err, null);
+  assert.equal(got.meta.fee, 15000);
+  assert.deepEqual(got.meta.preTokenBalances, []);
+  assert.equal(got.meta.postTokenBalances.length, 1);
+  const tb = got.meta.postTokenBalances[0];
+  assert.equal(got.transaction.message.staticAccountKeys[tb.accountIndex].toBase58(), acct.publicKey.toBase58());
+  assert.equal(tb.mint, mint.publicKey.toBase58());
+  assert.equal(tb.owner, owner.toBase58());
+  assert.deepEqual(tb.uiTokenAmount, { amount: "1500000", decimals: 6, uiAmount: 1.5, uiAmountString: "1.5" });
+  assert.equal(got.meta.logMessages.filter((l) => l === `Program ${TOKEN.toBase58()} invoke [1]`).length, 3);
+  const info = await conn.getAccountInfo(acct.publicKey);
+  assert.equal(info.owner.toBase58(), TOKEN.toBase58());
+  assert.equal(info.data.readBigUInt64LE(64), 1_500_000n);
+});
