@@ -82,6 +82,19 @@ run_pgtap() {
 }
 suite pgtap run_pgtap
 
+# isolation specs (test/isolation/specs/*.spec) with PostgreSQL's isolation tester
+run_isolation() {
+    local iso specs
+    iso=$(pg_config --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress
+    specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
+    "$iso" --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" --inputdir=test/isolation \
+        --outputdir=build/isolation --load-extension=pg_solana --dbname=psiso $specs ||
+        { cat build/isolation/regression.diffs 2>/dev/null | head -200; return 1; }
+}
+if ls test/isolation/specs/*.spec >/dev/null 2>&1; then
+    suite isolation run_isolation
+fi
+
 if ls test/integration/*.t >/dev/null 2>&1; then
     suite integration prove test/integration/
 fi
