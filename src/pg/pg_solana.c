@@ -29,6 +29,7 @@ char	   *solana_keypair_path = NULL;
 bool		solana_preloaded = false;
 
 void		_PG_init(void);
+extern void solana_ingest_init(void);	/* ingest.c */
 
 static bool
 check_commitment(char **newval, void **extra, GucSource source)
@@ -88,6 +89,8 @@ _PG_init(void)
 	solana_webhooks_init_gucs();
 
 	solana_worker_init();
+
+	solana_ingest_init();
 
 	MarkGUCPrefixReserved("solana");
 }

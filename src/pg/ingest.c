@@ -1,0 +1,1984 @@
+/*
+ * ingest.c
+ *	  The ingest worker: pubsub subscriptions decoded into tables,
+ *	  gap-free across reconnects, crashes and restarts; its GUCs, its
+ *	  shared state and the commit-time wake of solana.subscriptions.
+ *
+ * Vocabulary: a *sub* is one enabled row of solana.subscriptions as the
+ * worker holds it; an *item* is one transaction (live, from a
+ * logsNotification, or backfilled, from getTransaction) or one account
+ * state; a *batch* is the items written in one transaction together
+ * with the errors met and the cursors they advance; an *event* is one
+ * attributed "Program data:" line (or emit_cpi! inner instruction) of
+ * a transaction.
+ *
+ * Gap-freedom rests on the *cursor* (solana.ingest_cursor), the newest
+ * signature of a logs subscription's address up to which every
+ * transaction has been written.  Only *reconciliation* moves it: pages
+ * of getSignaturesForAddress back to the cursor, then getTransaction
+ * for every signature not yet in solana.transactions_seen, written
+ * oldest first, the cursor in the same transaction as the rows.  Live
+ * notifications give latency; reconciliation runs after every
+ * (re)connect, on start, when a subscription is added, and every
+ * solana.ingest_reconcile_interval, so notifications lost without a
+ * disconnect are found too.  Rows are unique on (signature, log_index,
+ * slot), so live and backfilled copies of a transaction merge.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "port/atomics.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "ps_base58.h"
+#include "ps_buf.h"
+#include "ps_error.h"
+#include "ps_ingest.h"
+#include "ps_logs.h"
+#include "ps_rpc.h"
+
+#include "decode.h"
+#include "pg_solana.h"
+#include "worker_common.h"
+#include "ws.h"
+
+PGDLLEXPORT void solana_ingest_main(Datum arg);
+
+/* GUCs */
+static int	ingest_batch_size = 1000;
+static int	ingest_flush_ms = 100;
+static int	ingest_reconnect_min_ms = 250;
+static int	ingest_reconnect_max_ms = 30000;
+static int	ingest_ping_s = 15;
+static int	ingest_reconcile_s = 10;
+static int	ingest_rpc_concurrency = 16;
+
+#define RAW_ERROR_MAX	4096
+#define MAX_SUBS		1024
+
+typedef struct IngestShared
+{
+	pg_atomic_uint64 generation;	/* bumped at commit of subscription changes */
+	Latch	   *latch;			/* the worker's, NULL when not running */
+	pid_t		pid;
+} IngestShared;
+
+static IngestShared *ingest_shared = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* ---------------------------------------------------------------- */
+/* worker state                                                      */
+
+typedef struct Sub
+{
+	int64		id;
+	char		kind[8];
+	uint8		target[32];
+	char		commitment[12];
+	char	   *filters;		/* malloc'd JSON text or NULL */
+	bool		has_from_sig;
+	uint8		from_sig[64];
+	int64		from_slot;
+	bool		keep_history;
+	int64		req_id;			/* id of our subscribe request */
+	int64		remote_id;		/* the node's subscription id, -1 before */
+	TimestampTz next_reconcile;
+	int			reconcile_failures;
+} Sub;
+
+typedef struct ErrItem
+{
+	int64		sub_id;			/* 0 when none */
+	char		sqlstate[6];
+	char	   *message;
+	char	   *raw;
+	bool		has_sig;
+	uint8		sig[64];
+} ErrItem;
+
+typedef struct TxItem
+{
+	ps_ingest_tx_t tx;			/* malloc-owned, freed with the batch */
+	const char *commitment;
+	bool		backfill;
+} TxItem;
+
+typedef struct AccItem
+{
+	ps_ingest_account_t acc;	/* data malloc-owned */
+	uint64		slot;
+	int64		sub_id;
+	bool		keep_history;
+} AccItem;
+
+typedef struct CursorUpd
+{
+	int64		sub_id;
+	uint64		slot;
+	uint8		sig[64];
+	int64		done;
+} CursorUpd;
+
+typedef struct Batch
+{
+	TxItem	   *txs;
+	int			ntx,
+				txcap;
+	AccItem    *accs;
+	int			nacc,
+				acccap;
+	ErrItem    *errs;
+	int			nerr,
+				errcap;
+	CursorUpd	cursor;
+	bool		has_cursor;
+	TimestampTz first_at;
+} Batch;
+
+static Sub	subs[MAX_SUBS];
+static int	nsubs = 0;
+static uint64 seen_generation = 0;
+static solana_ws *ws = NULL;
+static int	ws_attempt = 0;
+static TimestampTz ws_next_connect = 0;
+static int64 next_req_id = 1;
+static char *ws_url_used = NULL;
+static MemoryContext batch_cxt = NULL;
+static Batch batch;
+static int64 partitions_lo = -1,
+			partitions_hi = -1;	/* slots with a partition for sure */
+static CURLM *multi = NULL;
+
+/* ---------------------------------------------------------------- */
+/* GUCs, shared memory, registration                                 */
+
+static void
+ingest_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(IngestShared)));
+}
+
+static void
+ingest_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	ingest_shared = ShmemInitStruct("pg_solana ingest", sizeof(IngestShared), &found);
+	if (!found)
+	{
+		pg_atomic_init_u64(&ingest_shared->generation, 1);
+		ingest_shared->latch = NULL;
+		ingest_shared->pid = 0;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * solana_ingest_init defines the solana.ingest_* settings and, when
+ * preloading, requests the shared state and registers the worker.
+ * Called once from _PG_init.
+ */
+void		solana_ingest_init(void);
+
+void
+solana_ingest_init(void)
+{
+	BackgroundWorker worker;
+
+	DefineCustomIntVariable("solana.ingest_batch_size",
+							"Most items the ingest worker writes in one transaction.",
+							NULL, &ingest_batch_size, 1000, 1, 100000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("solana.ingest_flush_ms",
+							"Longest time a received item waits before its batch is written.",
+							NULL, &ingest_flush_ms, 100, 1, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("solana.ingest_reconnect_min_ms",
+							"First delay before reconnecting the pubsub socket; doubles per failure.",
+							NULL, &ingest_reconnect_min_ms, 250, 10, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("solana.ingest_reconnect_max_ms",
+							"Longest delay before reconnecting the pubsub socket (jittered).",
+							NULL, &ingest_reconnect_max_ms, 30000, 10, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("solana.ingest_ping_interval",
+							"Idle seconds before the worker pings the pubsub endpoint; twice that plus 10 s without traffic drops the connection.",
+							NULL, &ingest_ping_s, 15, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("solana.ingest_reconcile_interval",
+							"Seconds between reconciliations of each logs subscription against getSignaturesForAddress (0: only after reconnects).",
+							NULL, &ingest_reconcile_s, 10, 0, 86400,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("solana.ingest_rpc_concurrency",
+							"getTransaction calls the ingest worker runs at once while backfilling.",
+							NULL, &ingest_rpc_concurrency, 16, 1, 256,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = ingest_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = ingest_shmem_startup;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_solana");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "solana_ingest_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_solana ingest");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "pg_solana ingest");
+	RegisterBackgroundWorker(&worker);
+}
+
+/* ---------------------------------------------------------------- */
+/* commit-time wake                                                  */
+
+static bool wake_pending = false;
+static bool wake_callback_registered = false;
+
+static void
+wake_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (wake_pending && ingest_shared != NULL)
+			{
+				Latch	   *l;
+
+				pg_atomic_fetch_add_u64(&ingest_shared->generation, 1);
+				l = ingest_shared->latch;
+				if (l != NULL)
+					SetLatch(l);
+			}
+			wake_pending = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			wake_pending = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * solana.\_ingest_wake() is the statement trigger on
+ * solana.subscriptions: it arranges for the ingest worker's latch to
+ * be set when (and only if) the transaction commits, so the worker
+ * never polls the table and never sees uncommitted rows.
+ */
+PG_FUNCTION_INFO_V1(solana_ingest_wake);
+Datum
+solana_ingest_wake(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "solana._ingest_wake must be called as a trigger");
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_xact_callback, NULL);
+		wake_callback_registered = true;
+	}
+	wake_pending = true;
+	return PointerGetDatum(NULL);
+}
+
+/* solana._ingest_require_preload(): 55000 unless the worker can exist */
+PG_FUNCTION_INFO_V1(solana_ingest_require_preload);
+Datum
+solana_ingest_require_preload(PG_FUNCTION_ARGS)
+{
+	solana_require_preload("solana.subscribe");
+	PG_RETURN_VOID();
+}
+
+/* ---------------------------------------------------------------- */
+/* small helpers                                                     */
+
+static bytea *
+to_bytea(const uint8 *p, size_t n)
+{
+	bytea	   *b = palloc(VARHDRSZ + n);
+
+	SET_VARSIZE(b, VARHDRSZ + n);
+	memcpy(VARDATA(b), p, n);
+	return b;
+}
+
+static ArrayType *
+make_array(Datum *d, bool *nulls, int n, Oid elem)
+{
+	int16		len;
+	bool		byval;
+	char		align;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(elem, &len, &byval, &align);
+	dims[0] = n;
+	if (n == 0)
+		return construct_empty_array(elem);
+	return construct_md_array(d, nulls, 1, dims, lbs, elem, len, byval, align);
+}
+
+static char *
+truncated_copy(const char *s, size_t len)
+{
+	size_t		n = Min(len, RAW_ERROR_MAX);
+
+	/* cut on a UTF-8 boundary */
+	while (n > 0 && n < len && ((unsigned char) s[n] & 0xC0) == 0x80)
+		n--;
+	return pnstrdup(s, n);
+}
+
+static void
+add_error(int64 sub_id, const char *sqlstate, const char *message,
+		  const char *raw_opt, size_t raw_len, const uint8 *sig_opt)
+{
+	MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+	ErrItem    *e;
+
+	if (batch.nerr == batch.errcap)
+	{
+		batch.errcap = batch.errcap ? batch.errcap * 2 : 16;
+		batch.errs = batch.errs ? repalloc(batch.errs, batch.errcap * sizeof(ErrItem))
+			: palloc(batch.errcap * sizeof(ErrItem));
+	}
+	e = &batch.errs[batch.nerr++];
+	memset(e, 0, sizeof(*e));
+	e->sub_id = sub_id;
+	strlcpy(e->sqlstate, sqlstate, sizeof(e->sqlstate));
+	e->message = pstrdup(message);
+	e->raw = raw_opt ? truncated_copy(raw_opt, raw_len) : NULL;
+	if (sig_opt)
+	{
+		e->has_sig = true;
+		memcpy(e->sig, sig_opt, 64);
+	}
+	if (batch.first_at == 0)
+		batch.first_at = GetCurrentTimestamp();
+	MemoryContextSwitchTo(old);
+	ereport(WARNING,
+			(errmsg("pg_solana ingest: %s", message)));
+}
+
+static const char *
+sqlstate_of(int rc)
+{
+	return unpack_sql_state(solana_sqlstate(rc));
+}
+
+static void
+add_tx(ps_ingest_tx_t *tx, const char *commitment, bool backfill)
+{
+	MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+	TxItem	   *t;
+
+	if (batch.ntx == batch.txcap)
+	{
+		batch.txcap = batch.txcap ? batch.txcap * 2 : 64;
+		batch.txs = batch.txs ? repalloc(batch.txs, batch.txcap * sizeof(TxItem))
+			: palloc(batch.txcap * sizeof(TxItem));
+	}
+	t = &batch.txs[batch.ntx++];
+	t->tx = *tx;				/* takes ownership */
+	memset(tx, 0, sizeof(*tx));
+	t->commitment = commitment;
+	t->backfill = backfill;
+	if (batch.first_at == 0)
+		batch.first_at = GetCurrentTimestamp();
+	MemoryContextSwitchTo(old);
+}
+
+static void
+add_account(ps_ingest_account_t *acc, uint64 slot, const Sub *s)
+{
+	MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+	AccItem    *a;
+
+	if (batch.nacc == batch.acccap)
+	{
+		batch.acccap = batch.acccap ? batch.acccap * 2 : 64;
+		batch.accs = batch.accs ? repalloc(batch.accs, batch.acccap * sizeof(AccItem))
+			: palloc(batch.acccap * sizeof(AccItem));
+	}
+	a = &batch.accs[batch.nacc++];
+	a->acc = *acc;
+	acc->data = NULL;
+	a->slot = slot;
+	a->sub_id = s->id;
+	a->keep_history = s->keep_history;
+	if (batch.first_at == 0)
+		batch.first_at = GetCurrentTimestamp();
+	MemoryContextSwitchTo(old);
+}
+
+static void
+batch_reset(void)
+{
+	int			i;
+
+	for (i = 0; i < batch.ntx; i++)
+		ps_ingest_tx_free(&batch.txs[i].tx);
+	for (i = 0; i < batch.nacc; i++)
+		free(batch.accs[i].acc.data);
+	memset(&batch, 0, sizeof(batch));
+	MemoryContextReset(batch_cxt);
+}
+
+static int
+batch_items(void)
+{
+	return batch.ntx + batch.nacc + batch.nerr;
+}
+
+/* ---------------------------------------------------------------- */
+/* writing a batch                                                   */
+
+typedef struct EvCollect
+{
+	Datum	   *sig,
+			   *slot,
+			   *bt,
+			   *li,
+			   *prog,
+			   *depth,
+			   *raw,
+			   *cmt,
+			   *failed,
+			   *name,
+			   *data;
+	bool	   *bt_null,
+			   *dec_null;
+	int			n,
+				cap;
+	const TxItem *cur;
+	int			tx_events;
+} EvCollect;
+
+static void
+ev_push(EvCollect *c, int log_index, const uint8 *program_id, int depth,
+		const uint8 *raw, size_t raw_sz)
+{
+	const TxItem *t = c->cur;
+
+	if (c->n == c->cap)
+	{
+		c->cap = c->cap ? c->cap * 2 : 256;
+#define GROW(f, T) c->f = c->f ? repalloc(c->f, c->cap * sizeof(T)) : palloc(c->cap * sizeof(T))
+		GROW(sig, Datum);
+		GROW(slot, Datum);
+		GROW(bt, Datum);
+		GROW(li, Datum);
+		GROW(prog, Datum);
+		GROW(depth, Datum);
+		GROW(raw, Datum);
+		GROW(cmt, Datum);
+		GROW(failed, Datum);
+		GROW(name, Datum);
+		GROW(data, Datum);
+		GROW(bt_null, bool);
+		GROW(dec_null, bool);
+#undef GROW
+	}
+	c->sig[c->n] = PointerGetDatum(to_bytea(t->tx.signature, 64));
+	c->slot[c->n] = Int64GetDatum((int64) t->tx.slot);
+	c->bt_null[c->n] = !t->tx.has_block_time;
+	c->bt[c->n] = t->tx.has_block_time ?
+		TimestampTzGetDatum(time_t_to_timestamptz((pg_time_t) t->tx.block_time)) : (Datum) 0;
+	c->li[c->n] = Int32GetDatum(log_index);
+	c->prog[c->n] = PointerGetDatum(to_bytea(program_id, 32));
+	c->depth[c->n] = Int32GetDatum(depth);
+	c->raw[c->n] = PointerGetDatum(to_bytea(raw, raw_sz));
+	c->cmt[c->n] = CStringGetTextDatum(t->commitment);
+	c->failed[c->n] = BoolGetDatum(t->tx.failed);
+	{
+		Jsonb	   *jb = NULL;
+		char	   *name = NULL;
+		ps_idl_error_t err;
+		int			rc;
+
+		memset(&err, 0, sizeof(err));
+		rc = solana_decode_event_jsonb(program_id, raw, raw_sz, &jb, &name, &err);
+		c->dec_null[c->n] = rc != PS_OK;
+		if (rc == PS_OK)
+		{
+			c->name[c->n] = CStringGetTextDatum(name);
+			c->data[c->n] = JsonbPGetDatum(jb);
+		}
+		else if (rc != SOLANA_NO_IDL)
+		{
+			char		msg[512];
+			char		where[300];
+			char		prog[64];
+
+			ps_idl_error_text(&err, where, sizeof(where));
+			ps_base58_encode_32(program_id, prog);
+			snprintf(msg, sizeof(msg),
+					 "undecodable event of program %s at log_index %d: %s; kept raw",
+					 prog, log_index, where);
+			add_error(0, sqlstate_of(rc), msg, NULL, 0, t->tx.signature);
+		}
+	}
+	c->n++;
+	c->tx_events++;
+}
+
+/* ps_logs_attribute callback: one attributed single-part data line */
+static int
+ev_from_line(void *ctx, const ps_logs_data_t *d)
+{
+	EvCollect  *c = (EvCollect *) ctx;
+	uint8	   *bytes;
+	size_t		n;
+
+	if (!d->attributed || d->part_cnt != 1 || d->payload_len == 0)
+		return 0;
+	bytes = palloc(d->payload_len / 4 * 3 + 3);
+	if (ps_base64_decode(d->payload, d->payload_len, bytes, &n) != PS_OK)
+	{
+		char		msg[200];
+
+		snprintf(msg, sizeof(msg), "log line %zu of a transaction is not base64 event data",
+				 d->log_index);
+		add_error(0, "22P02", msg, d->payload, d->payload_len, c->cur->tx.signature);
+		return 0;
+	}
+	ev_push(c, (int) d->log_index, d->program_id, d->depth, bytes, n);
+	return 0;
+}
+
+static SPIPlanPtr plan_events = NULL;
+static SPIPlanPtr plan_seen = NULL;
+
+static void
+prepare_plans(void)
+{
+	if (plan_events == NULL)
+	{
+		Oid			types[11] = {BYTEAARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
+			INT4ARRAYOID, BYTEAARRAYOID, INT4ARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
+		BOOLARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
+
+		plan_events = SPI_prepare(
+								  "WITH ins AS ("
+								  " INSERT INTO solana.events (signature, slot, block_time, log_index,"
+								  "   program_id, depth, event_name, data, raw, commitment, tx_failed)"
+								  " SELECT solana.signature(u.s), u.sl, u.bt, u.li, solana.pubkey(u.p), u.d,"
+								  "   u.n, u.j, u.r, u.c, u.f"
+								  " FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+								  "   AS u(s, sl, bt, li, p, d, r, c, f, n, j)"
+								  " ON CONFLICT DO NOTHING"
+								  " RETURNING id, program_id, event_name, slot, signature)"
+								  " SELECT pg_catalog.count(pg_catalog.pg_notify('solana_events',"
+								  "   pg_catalog.json_build_object('id', id, 'program', program_id::text,"
+								  "   'event', event_name, 'slot', slot, 'signature', signature::text)::text))"
+								  " FROM ins", 11, types);
+		if (plan_events == NULL)
+			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan_events);
+	}
+	if (plan_seen == NULL)
+	{
+		Oid			types[8] = {BYTEAARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
+		BOOLARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+
+		plan_seen = SPI_prepare(
+								"INSERT INTO solana.transactions_seen AS t (signature, slot, block_time,"
+								"  failed, err, event_cnt, commitment, source)"
+								" SELECT solana.signature(u.s), u.sl, u.bt, u.f, u.e::jsonb, u.n, u.c, u.src"
+								" FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)"
+								"   AS u(s, sl, bt, f, e, n, c, src)"
+								" ON CONFLICT (signature) DO UPDATE"
+								"   SET block_time = coalesce(t.block_time, EXCLUDED.block_time),"
+								"       event_cnt = greatest(t.event_cnt, EXCLUDED.event_cnt)",
+								8, types);
+		if (plan_seen == NULL)
+			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan_seen);
+	}
+}
+
+static void
+ensure_partitions(int64 lo, int64 hi)
+{
+	Datum		args[2];
+	Oid			types[2] = {INT8OID, INT8OID};
+	int64		w = 432000;
+
+	if (partitions_lo >= 0 && lo >= partitions_lo && hi < partitions_hi)
+		return;
+	args[0] = Int64GetDatum(lo);
+	args[1] = Int64GetDatum(hi + w);	/* one ahead */
+	if (SPI_execute_with_args("SELECT solana.create_event_partitions($1, $2)",
+							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pg_solana ingest: could not create partitions");
+	if (partitions_lo < 0 || lo / w * w < partitions_lo)
+		partitions_lo = lo / w * w;
+	partitions_hi = Max(partitions_hi, (hi + w) / w * w + w);
+}
+
+static void
+write_errors(void)
+{
+	int			i;
+
+	for (i = 0; i < batch.nerr; i++)
+	{
+		ErrItem    *e = &batch.errs[i];
+		Datum		args[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+		Oid			types[5] = {INT8OID, TEXTOID, TEXTOID, BYTEAOID, TEXTOID};
+
+		args[0] = Int64GetDatum(e->sub_id);
+		nulls[0] = e->sub_id > 0 ? ' ' : 'n';
+		args[1] = CStringGetTextDatum(e->sqlstate);
+		args[2] = CStringGetTextDatum(e->message);
+		if (e->has_sig)
+			args[3] = PointerGetDatum(to_bytea(e->sig, 64));
+		else
+			nulls[3] = 'n';
+		if (e->raw)
+			args[4] = CStringGetTextDatum(e->raw);
+		else
+			nulls[4] = 'n';
+		SPI_execute_with_args("INSERT INTO solana.ingest_errors (subscription_id, sqlstate, message, signature, raw)"
+							  " SELECT s.id, $2, $3, solana.signature($4), $5"
+							  " FROM (SELECT $1::bigint) AS v(id)"
+							  " LEFT JOIN solana.subscriptions s ON s.id = v.id",
+							  5, types, args, nulls, false, 0);
+	}
+}
+
+static void
+write_accounts(void)
+{
+	int			i;
+
+	for (i = 0; i < batch.nacc; i++)
+	{
+		AccItem    *a = &batch.accs[i];
+		Datum		args[11];
+		char		nulls[11] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		Oid			types[11] = {BYTEAOID, BYTEAOID, INT8OID, BOOLOID, TEXTOID, BYTEAOID,
+		INT8OID, INT8OID, BOOLOID, TEXTOID, JSONBOID};
+		Jsonb	   *jb = NULL;
+		char	   *tname = NULL;
+		ps_idl_error_t derr;
+		int			rc;
+
+		if (a->acc.lamports > (uint64) PG_INT64_MAX)
+		{
+			add_error(a->sub_id, "22003", "account lamports do not fit in bigint", NULL, 0, NULL);
+			continue;
+		}
+		args[0] = PointerGetDatum(to_bytea(a->acc.pubkey, 32));
+		args[1] = PointerGetDatum(to_bytea(a->acc.owner, 32));
+		args[2] = Int64GetDatum((int64) a->acc.lamports);
+		args[3] = BoolGetDatum(a->acc.executable);
+		if (a->acc.rent_epoch[0])
+			args[4] = CStringGetTextDatum(a->acc.rent_epoch);
+		else
+			nulls[4] = 'n';
+		args[5] = PointerGetDatum(to_bytea(a->acc.data ? a->acc.data : (uint8 *) "", a->acc.data_sz));
+		args[6] = Int64GetDatum((int64) a->slot);
+		args[7] = Int64GetDatum(a->sub_id);
+		args[8] = BoolGetDatum(a->keep_history);
+		memset(&derr, 0, sizeof(derr));
+		rc = solana_decode_account_jsonb(a->acc.owner, a->acc.data ? a->acc.data : (uint8 *) "",
+										 a->acc.data_sz, &jb, &tname, &derr);
+		if (rc == PS_OK)
+		{
+			args[9] = CStringGetTextDatum(tname);
+			args[10] = JsonbPGetDatum(jb);
+		}
+		else
+		{
+			nulls[9] = nulls[10] = 'n';
+			if (rc != SOLANA_NO_IDL)
+			{
+				char		msg[512];
+				char		where[300];
+				char		key[64];
+
+				ps_idl_error_text(&derr, where, sizeof(where));
+				ps_base58_encode_32(a->acc.pubkey, key);
+				snprintf(msg, sizeof(msg), "undecodable data of account %s: %s; kept raw",
+						 key, where);
+				add_error(a->sub_id, sqlstate_of(rc), msg, NULL, 0, NULL);
+			}
+		}
+		if (SPI_execute_with_args(
+								  "WITH d AS (SELECT $10::text AS name, $11::jsonb AS data),"
+								  " up AS (INSERT INTO solana.accounts AS a (pubkey, owner, lamports, executable,"
+								  "   rent_epoch, data, account_type, decoded, slot, updated_at)"
+								  " SELECT solana.pubkey($1), solana.pubkey($2), $3, $4, $5::numeric, $6,"
+								  "   d.name, d.data, $7, now() FROM d"
+								  " ON CONFLICT (pubkey) DO UPDATE SET owner = EXCLUDED.owner,"
+								  "   lamports = EXCLUDED.lamports, executable = EXCLUDED.executable,"
+								  "   rent_epoch = EXCLUDED.rent_epoch, data = EXCLUDED.data,"
+								  "   account_type = EXCLUDED.account_type, decoded = EXCLUDED.decoded,"
+								  "   slot = EXCLUDED.slot, updated_at = now()"
+								  " WHERE a.slot <= EXCLUDED.slot RETURNING 1)"
+								  " INSERT INTO solana.account_history AS h (pubkey, slot, owner, lamports, data,"
+								  "   account_type, decoded, subscription_id)"
+								  " SELECT solana.pubkey($1), $7, solana.pubkey($2), $3, $6, d.name, d.data, s.id"
+								  " FROM d, solana.subscriptions s WHERE $9 AND s.id = $8"
+								  " ON CONFLICT (pubkey, slot) DO UPDATE SET owner = EXCLUDED.owner,"
+								  "   lamports = EXCLUDED.lamports, data = EXCLUDED.data,"
+								  "   account_type = EXCLUDED.account_type, decoded = EXCLUDED.decoded",
+								  11, types, args, nulls, false, 0) < 0)
+			elog(ERROR, "pg_solana ingest: account upsert failed");
+	}
+}
+
+static void
+write_cursor(void)
+{
+	Datum		args[4];
+	Oid			types[4] = {INT8OID, INT8OID, BYTEAOID, INT8OID};
+
+	if (!batch.has_cursor)
+		return;
+	args[0] = Int64GetDatum(batch.cursor.sub_id);
+	args[1] = Int64GetDatum((int64) batch.cursor.slot);
+	args[2] = PointerGetDatum(to_bytea(batch.cursor.sig, 64));
+	args[3] = Int64GetDatum(batch.cursor.done);
+	if (SPI_execute_with_args(
+							  "INSERT INTO solana.ingest_cursor AS c (subscription_id, last_slot, last_signature,"
+							  "   updated_at, backfill_done)"
+							  " SELECT s.id, $2, solana.signature($3), now(), $4"
+							  " FROM solana.subscriptions s WHERE s.id = $1"
+							  " ON CONFLICT (subscription_id) DO UPDATE SET last_slot = EXCLUDED.last_slot,"
+							  "   last_signature = EXCLUDED.last_signature, updated_at = now(),"
+							  "   backfill_done = c.backfill_done + $4",
+							  4, types, args, NULL, false, 0) < 0)
+		elog(ERROR, "pg_solana ingest: cursor update failed");
+}
+
+static int
+cmp_tx_index(const void *a, const void *b)
+{
+	int			ia = *(const int *) a,
+				ib = *(const int *) b;
+	int			c = memcmp(batch.txs[ia].tx.signature, batch.txs[ib].tx.signature, 64);
+
+	if (c != 0)
+		return c;
+	/* a backfilled copy (with block time, emit_cpi! events) wins */
+	if (batch.txs[ia].backfill != batch.txs[ib].backfill)
+		return batch.txs[ia].backfill ? -1 : 1;
+	return ia - ib;
+}
+
+/* flags every copy of a signature but the first (backfilled preferred) */
+static bool *
+mark_duplicates(void)
+{
+	bool	   *dup = palloc0(sizeof(bool) * (batch.ntx + 1));
+	int		   *idx = palloc(sizeof(int) * (batch.ntx + 1));
+	int			i;
+
+	for (i = 0; i < batch.ntx; i++)
+		idx[i] = i;
+	qsort(idx, batch.ntx, sizeof(int), cmp_tx_index);
+	for (i = 1; i < batch.ntx; i++)
+		if (memcmp(batch.txs[idx[i]].tx.signature, batch.txs[idx[i - 1]].tx.signature, 64) == 0)
+			dup[idx[i]] = true;
+	return dup;
+}
+
+/*
+ * write_batch writes every item of the batch, its errors and its
+ * cursor in one transaction, with one NOTIFY solana_events per new
+ * event, then empties the batch.  Any error here ends the worker, which
+ * restarts and resumes from the committed cursor.
+ */
+static void
+write_batch(void)
+{
+	MemoryContext old;
+	EvCollect	ec;
+	Datum	   *s_sig,
+			   *s_slot,
+			   *s_bt,
+			   *s_failed,
+			   *s_err,
+			   *s_n,
+			   *s_cmt,
+			   *s_src;
+	bool	   *s_bt_null,
+			   *s_err_null;
+	int			ns = 0;
+	bool	   *dup;
+	int64		lo = PG_INT64_MAX,
+				hi = -1;
+	int			i;
+
+	if (batch_items() == 0 && !batch.has_cursor)
+		return;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pg_solana ingest: writing a batch");
+	old = MemoryContextSwitchTo(batch_cxt);
+
+	prepare_plans();
+	memset(&ec, 0, sizeof(ec));
+	s_sig = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_slot = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_bt = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_failed = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_err = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_n = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_cmt = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_src = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_bt_null = palloc(sizeof(bool) * (batch.ntx + 1));
+	s_err_null = palloc(sizeof(bool) * (batch.ntx + 1));
+
+	dup = mark_duplicates();
+	for (i = 0; i < batch.ntx; i++)
+	{
+		TxItem	   *t = &batch.txs[i];
+		int			j;
+
+		/* the same transaction twice in a batch (live and backfill): once */
+		if (dup[i])
+			continue;
+
+		ec.cur = t;
+		ec.tx_events = 0;
+		if (t->tx.has_logs && t->tx.logs_cnt > 0)
+		{
+			size_t	   *lens = palloc(sizeof(size_t) * t->tx.logs_cnt);
+			size_t		k;
+
+			for (k = 0; k < t->tx.logs_cnt; k++)
+				lens[k] = strlen(t->tx.logs[k]);
+			ps_logs_attribute((const char *const *) t->tx.logs, lens, t->tx.logs_cnt,
+							  ev_from_line, &ec);
+		}
+		for (j = 0; j < (int) t->tx.cpis_cnt; j++)
+		{
+			const ps_ingest_cpi_t *c = &t->tx.cpis[j];
+
+			/* emit_cpi!: log_index -(position + 1), raw without the tag */
+			ev_push(&ec, -(c->position + 1), c->program_id, c->depth,
+					c->data + 8, c->data_sz - 8);
+		}
+		s_sig[ns] = PointerGetDatum(to_bytea(t->tx.signature, 64));
+		s_slot[ns] = Int64GetDatum((int64) t->tx.slot);
+		s_bt_null[ns] = !t->tx.has_block_time;
+		s_bt[ns] = t->tx.has_block_time ?
+			TimestampTzGetDatum(time_t_to_timestamptz((pg_time_t) t->tx.block_time)) : (Datum) 0;
+		s_failed[ns] = BoolGetDatum(t->tx.failed);
+		s_err_null[ns] = t->tx.err_json == NULL;
+		s_err[ns] = t->tx.err_json ? CStringGetTextDatum(t->tx.err_json) : (Datum) 0;
+		s_n[ns] = Int32GetDatum(ec.tx_events);
+		s_cmt[ns] = CStringGetTextDatum(t->commitment);
+		s_src[ns] = CStringGetTextDatum(t->backfill ? "backfill" : "live");
+		ns++;
+		lo = Min(lo, (int64) t->tx.slot);
+		hi = Max(hi, (int64) t->tx.slot);
+	}
+
+	if (ec.n > 0)
+	{
+		Datum		args[11];
+		char		nulls[11] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+		ensure_partitions(lo, hi);
+		args[0] = PointerGetDatum(make_array(ec.sig, NULL, ec.n, BYTEAOID));
+		args[1] = PointerGetDatum(make_array(ec.slot, NULL, ec.n, INT8OID));
+		args[2] = PointerGetDatum(make_array(ec.bt, ec.bt_null, ec.n, TIMESTAMPTZOID));
+		args[3] = PointerGetDatum(make_array(ec.li, NULL, ec.n, INT4OID));
+		args[4] = PointerGetDatum(make_array(ec.prog, NULL, ec.n, BYTEAOID));
+		args[5] = PointerGetDatum(make_array(ec.depth, NULL, ec.n, INT4OID));
+		args[6] = PointerGetDatum(make_array(ec.raw, NULL, ec.n, BYTEAOID));
+		args[7] = PointerGetDatum(make_array(ec.cmt, NULL, ec.n, TEXTOID));
+		args[8] = PointerGetDatum(make_array(ec.failed, NULL, ec.n, BOOLOID));
+		args[9] = PointerGetDatum(make_array(ec.name, ec.dec_null, ec.n, TEXTOID));
+		args[10] = PointerGetDatum(make_array(ec.data, ec.dec_null, ec.n, JSONBOID));
+		if (SPI_execute_plan(plan_events, args, nulls, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "pg_solana ingest: event insert failed");
+	}
+	if (ns > 0)
+	{
+		Datum		args[8];
+		char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+		args[0] = PointerGetDatum(make_array(s_sig, NULL, ns, BYTEAOID));
+		args[1] = PointerGetDatum(make_array(s_slot, NULL, ns, INT8OID));
+		args[2] = PointerGetDatum(make_array(s_bt, s_bt_null, ns, TIMESTAMPTZOID));
+		args[3] = PointerGetDatum(make_array(s_failed, NULL, ns, BOOLOID));
+		args[4] = PointerGetDatum(make_array(s_err, s_err_null, ns, TEXTOID));
+		args[5] = PointerGetDatum(make_array(s_n, NULL, ns, INT4OID));
+		args[6] = PointerGetDatum(make_array(s_cmt, NULL, ns, TEXTOID));
+		args[7] = PointerGetDatum(make_array(s_src, NULL, ns, TEXTOID));
+		if (SPI_execute_plan(plan_seen, args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "pg_solana ingest: transactions_seen insert failed");
+	}
+	write_accounts();
+	write_errors();
+	write_cursor();
+
+	MemoryContextSwitchTo(old);
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	batch_reset();
+}
+
+/* ---------------------------------------------------------------- */
+/* subscriptions                                                     */
+
+static void
+free_subs(void)
+{
+	int			i;
+
+	for (i = 0; i < nsubs; i++)
+		free(subs[i].filters);
+	nsubs = 0;
+}
+
+/*
+ * load_subscriptions reads the enabled subscriptions; returns true when
+ * the set differs from the one held (then the connection is redone).
+ */
+static bool
+load_subscriptions(void)
+{
+	Sub			fresh[MAX_SUBS];
+	int			n = 0;
+	bool		changed;
+	int			i;
+	bool		have_table;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pg_solana ingest: loading subscriptions");
+
+	SPI_execute("SELECT pg_catalog.to_regclass('solana.subscriptions') IS NOT NULL", true, 1);
+	{
+		bool		isnull = true;
+
+		have_table = SPI_processed == 1 &&
+			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	if (have_table &&
+		SPI_execute("SELECT id, kind, solana.bytea(target), commitment, filters::text,"
+					" solana.bytea(from_signature), coalesce(from_slot, 0), keep_history"
+					" FROM solana.subscriptions WHERE enabled ORDER BY id", true, MAX_SUBS) == SPI_OK_SELECT)
+	{
+		for (i = 0; i < (int) SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			Sub		   *s = &fresh[n];
+			bytea	   *b;
+			char	   *txt;
+
+			memset(s, 0, sizeof(*s));
+			s->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+			strlcpy(s->kind, SPI_getvalue(tup, td, 2), sizeof(s->kind));
+			b = DatumGetByteaPP(SPI_getbinval(tup, td, 3, &isnull));
+			memcpy(s->target, VARDATA_ANY(b), 32);
+			strlcpy(s->commitment, SPI_getvalue(tup, td, 4), sizeof(s->commitment));
+			txt = SPI_getvalue(tup, td, 5);
+			s->filters = (txt && strcmp(txt, "[]") != 0) ? strdup(txt) : NULL;
+			{
+				Datum		d = SPI_getbinval(tup, td, 6, &isnull);
+
+				if (!isnull)
+				{
+					b = DatumGetByteaPP(d);
+					memcpy(s->from_sig, VARDATA_ANY(b), 64);
+					s->has_from_sig = true;
+				}
+			}
+			s->from_slot = DatumGetInt64(SPI_getbinval(tup, td, 7, &isnull));
+			s->keep_history = DatumGetBool(SPI_getbinval(tup, td, 8, &isnull));
+			s->remote_id = -1;
+			n++;
+		}
+	}
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	changed = n != nsubs;
+	for (i = 0; i < n && !changed; i++)
+	{
+		Sub		   *a = &fresh[i],
+				   *b = &subs[i];
+
+		changed = a->id != b->id || strcmp(a->kind, b->kind) != 0 ||
+			memcmp(a->target, b->target, 32) != 0 ||
+			strcmp(a->commitment, b->commitment) != 0 ||
+			(a->filters == NULL) != (b->filters == NULL) ||
+			(a->filters && strcmp(a->filters, b->filters) != 0) ||
+			a->keep_history != b->keep_history ||
+			a->has_from_sig != b->has_from_sig || a->from_slot != b->from_slot;
+	}
+	if (!changed)
+	{
+		for (i = 0; i < n; i++)
+			free(fresh[i].filters);
+		return false;
+	}
+	free_subs();
+	memcpy(subs, fresh, n * sizeof(Sub));
+	nsubs = n;
+	return true;
+}
+
+static Sub *
+sub_by_remote(int64 remote)
+{
+	int			i;
+
+	for (i = 0; i < nsubs; i++)
+		if (subs[i].remote_id == remote)
+			return &subs[i];
+	return NULL;
+}
+
+static Sub *
+sub_by_req(int64 req)
+{
+	int			i;
+
+	for (i = 0; i < nsubs; i++)
+		if (subs[i].req_id == req)
+			return &subs[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* the pubsub connection                                             */
+
+static void
+ws_drop(const char *why)
+{
+	int			i;
+	int64		delay;
+
+	if (ws)
+	{
+		solana_ws_close(ws);
+		ws = NULL;
+	}
+	for (i = 0; i < nsubs; i++)
+		subs[i].remote_id = -1;
+	ws_attempt++;
+	delay = ps_backoff_ms(ws_attempt, ingest_reconnect_min_ms,
+						  Max(ingest_reconnect_max_ms, ingest_reconnect_min_ms),
+						  0.5, (uint32) random());
+	ws_next_connect = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+	if (why)
+	{
+		char		msg[512];
+
+		snprintf(msg, sizeof(msg), "pubsub connection to \"%s\" lost: %s; reconnecting in %lld ms",
+				 solana_ws_url, why, (long long) delay);
+		add_error(0, "08006", msg, NULL, 0, NULL);
+	}
+}
+
+static void
+ws_connect(void)
+{
+	char		err[256];
+	int			i;
+	ps_buf_t	b;
+
+	if (nsubs == 0 || GetCurrentTimestamp() < ws_next_connect)
+		return;
+	ws = solana_ws_open(solana_ws_url, ingest_ping_s, err, sizeof(err));
+	if (ws == NULL)
+	{
+		char		msg[512];
+
+		snprintf(msg, sizeof(msg), "cannot open pubsub connection to \"%s\": %s",
+				 solana_ws_url, err);
+		add_error(0, "08006", msg, NULL, 0, NULL);
+		ws_drop(NULL);
+		return;
+	}
+	free(ws_url_used);
+	ws_url_used = strdup(solana_ws_url);
+	ps_buf_init(&b, NULL, NULL);
+	for (i = 0; i < nsubs; i++)
+	{
+		Sub		   *s = &subs[i];
+		int			rc;
+
+		b.len = 0;
+		s->req_id = next_req_id++;
+		s->remote_id = -1;
+		rc = ps_ingest_build_subscribe(&b, s->req_id, s->kind, s->target,
+									   s->commitment, s->filters);
+		if (rc != PS_OK)
+		{
+			snprintf(err, sizeof(err), "subscription %lld cannot be requested: %s",
+					 (long long) s->id, ps_strerror(rc));
+			add_error(s->id, sqlstate_of(rc), err, s->filters, s->filters ? strlen(s->filters) : 0, NULL);
+			continue;
+		}
+		solana_ws_send(ws, b.data, b.len);
+		/* a reconnect may have missed notifications: reconcile at once */
+		s->next_reconcile = 0;
+	}
+	ps_buf_free(&b);
+}
+
+static void
+handle_message(const char *text, size_t len)
+{
+	ps_ingest_msg_t m;
+	char		err[300];
+	char		msg[512];
+	int			rc;
+	Sub		   *s;
+
+	rc = ps_ingest_parse_message(text, len, &m, err, sizeof(err));
+	if (rc != PS_OK)
+	{
+		snprintf(msg, sizeof(msg), "malformed pubsub message: %s", err);
+		add_error(0, sqlstate_of(rc), msg, text, len, NULL);
+		ps_ingest_msg_free(&m);
+		return;
+	}
+	switch (m.kind)
+	{
+		case PS_INGEST_REPLY:
+			s = sub_by_req(m.id);
+			if (s && m.result_is_int)
+			{
+				s->remote_id = m.result;
+				ws_attempt = 0;
+			}
+			break;
+		case PS_INGEST_ERROR:
+			s = m.has_id ? sub_by_req(m.id) : NULL;
+			snprintf(msg, sizeof(msg), "pubsub refused a request (code %lld): %s",
+					 (long long) m.err_code, m.err_text);
+			add_error(s ? s->id : 0, "38000", msg, text, len, NULL);
+			break;
+		case PS_INGEST_LOGS:
+			s = sub_by_remote(m.subscription);
+			if (s)
+				add_tx(&m.tx, s->commitment, false);
+			break;
+		case PS_INGEST_ACCOUNT:
+			s = sub_by_remote(m.subscription);
+			if (s)
+			{
+				memcpy(m.account.pubkey, s->target, 32);
+				add_account(&m.account, m.slot, s);
+			}
+			break;
+		case PS_INGEST_PROGRAM:
+			s = sub_by_remote(m.subscription);
+			if (s)
+				add_account(&m.account, m.slot, s);
+			break;
+		default:
+			break;
+	}
+	ps_ingest_msg_free(&m);
+}
+
+/* move received messages into the batch; notice a dead connection */
+static void
+ws_pump(void)
+{
+	char	   *text;
+	size_t		len;
+
+	if (ws == NULL)
+		return;
+	solana_ws_service(ws);
+	while (solana_ws_next(ws, &text, &len))
+	{
+		handle_message(text, len);
+		free(text);
+	}
+	if (solana_ws_get_state(ws) == SOLANA_WS_CLOSED)
+	{
+		char		why[256];
+
+		strlcpy(why, solana_ws_error(ws), sizeof(why));
+		ws_drop(why);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* JSON-RPC over HTTP (http.c)                                       */
+
+typedef struct RpcCall
+{
+	char	   *body;			/* request, palloc'd */
+	char	   *resp;			/* response, palloc'd, NULL on failure */
+	size_t		resp_len;
+	char		err[256];
+} RpcCall;
+
+/*
+ * rpc_run performs the calls, at most solana.ingest_rpc_concurrency at
+ * once, waiting on the latch and the sockets.  Services the pubsub
+ * socket meanwhile so that keepalives are answered.
+ */
+static void
+rpc_run(RpcCall *calls, int n)
+{
+	const char *headers[] = {"Content-Type: application/json"};
+	solana_http_req **reqs = palloc0(sizeof(solana_http_req *) * n);
+	int			next = 0,
+				running = 0,
+				done = 0;
+
+	if (multi == NULL)
+		multi = solana_http_multi_new();
+	PG_TRY();
+	{
+		while (done < n)
+		{
+			solana_http_req *r;
+
+			while (next < n && running < ingest_rpc_concurrency)
+			{
+				RpcCall    *c = &calls[next];
+
+				reqs[next] = solana_http_new("POST", solana_rpc_url, headers, 1,
+											 c->body, strlen(c->body), 30000,
+											 PS_INGEST_MSG_MAX, c->err, sizeof(c->err));
+				if (reqs[next] == NULL)
+					done++;
+				else
+				{
+					reqs[next]->owner = c;
+					solana_http_multi_add(multi, reqs[next]);
+					running++;
+				}
+				next++;
+			}
+			if (solana_http_wait(multi, 1000, PG_WAIT_EXTENSION))
+				ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			while ((r = solana_http_collect(multi)) != NULL)
+			{
+				RpcCall    *c = (RpcCall *) r->owner;
+
+				if (r->result == CURLE_OK && r->status == 200 && !r->resp_too_big)
+				{
+					c->resp = palloc(r->resp_len + 1);
+					memcpy(c->resp, r->resp ? r->resp : "", r->resp_len);
+					c->resp[r->resp_len] = '\0';
+					c->resp_len = r->resp_len;
+				}
+				else
+					solana_http_failure_text(r, c->err, sizeof(c->err));
+				solana_http_multi_remove(multi, r);
+				for (int i = 0; i < n; i++)
+					if (reqs[i] == r)
+						reqs[i] = NULL;
+				solana_http_free(r);
+				running--;
+				done++;
+			}
+			ws_pump();
+		}
+	}
+	PG_FINALLY();
+	{
+		for (int i = 0; i < n; i++)
+			if (reqs[i])
+			{
+				solana_http_multi_remove(multi, reqs[i]);
+				solana_http_free(reqs[i]);
+			}
+	}
+	PG_END_TRY();
+}
+
+static char *
+buf_pstrdup(ps_buf_t *b)
+{
+	char	   *s = pstrdup(b->data ? b->data : "");
+
+	b->len = 0;
+	return s;
+}
+
+/* ---------------------------------------------------------------- */
+/* reconciliation (backfill)                                         */
+
+typedef struct CursorRow
+{
+	bool		exists;
+	bool		has_sig;
+	uint8		sig[64];
+	int64		slot;
+} CursorRow;
+
+static CursorRow
+read_cursor(int64 sub_id)
+{
+	CursorRow	c;
+	Datum		arg = Int64GetDatum(sub_id);
+	Oid			type = INT8OID;
+
+	memset(&c, 0, sizeof(c));
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute_with_args("SELECT solana.bytea(last_signature), coalesce(last_slot, 0)"
+							  " FROM solana.ingest_cursor WHERE subscription_id = $1",
+							  1, &type, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		c.exists = true;
+		if (!isnull)
+		{
+			memcpy(c.sig, VARDATA_ANY(DatumGetByteaPP(d)), 64);
+			c.has_sig = true;
+		}
+		c.slot = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	return c;
+}
+
+static void
+exec_simple(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	SPI_execute_with_args(sql, nargs, types, args, nulls, false, 0);
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+}
+
+/* which of `n` signatures (oldest first) are not in transactions_seen */
+static bool *
+unseen(ps_ingest_sig_t *sigs, int n)
+{
+	bool	   *need = palloc(sizeof(bool) * n);
+	Datum	   *d = palloc(sizeof(Datum) * n);
+	Datum		arg;
+	Oid			type = BYTEAARRAYOID;
+	int			i;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	for (i = 0; i < n; i++)
+	{
+		need[i] = true;
+		d[i] = PointerGetDatum(to_bytea(sigs[i].signature, 64));
+	}
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	/* catalog lookups (element type) need the transaction */
+	arg = PointerGetDatum(make_array(d, NULL, n, BYTEAOID));
+	if (SPI_execute_with_args("SELECT u.i::int FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(s, i)"
+							  " JOIN solana.transactions_seen t ON t.signature = solana.signature(u.s)",
+							  1, &type, &arg, NULL, true, 0) == SPI_OK_SELECT)
+	{
+		for (i = 0; i < (int) SPI_processed; i++)
+		{
+			bool		isnull;
+			int			k = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+														SPI_tuptable->tupdesc, 1, &isnull));
+
+			if (k >= 1 && k <= n)
+				need[k - 1] = false;
+		}
+	}
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
+	return need;
+}
+
+/*
+ * reconcile brings one logs subscription's cursor up to the node's
+ * newest signature for its address.  Returns false when it had to stop
+ * early (an RPC failure); the rows and cursor written so far stay.
+ */
+static bool
+reconcile(Sub *s, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	CursorRow	cur = read_cursor(s->id);
+	ps_buf_t	b;
+	ps_ingest_sig_t *all = NULL;
+	int			nall = 0,
+				capall = 0;
+	bool		have_before = false;
+	uint8		before[64];
+	const uint8 *until = NULL;
+	uint64		from_slot = 0;
+	bool		init_only = false;
+	const int	limit = 1000;
+	int			i;
+	char		msg[512];
+
+	MemoryContextSwitchTo(cxt);
+	if (cur.exists)
+		until = cur.has_sig ? cur.sig : NULL;
+	else if (s->has_from_sig)
+		until = s->from_sig;
+	else if (s->from_slot > 0)
+		from_slot = (uint64) s->from_slot;
+	else
+		init_only = true;		/* start "now": the newest signature */
+
+	ps_buf_init(&b, NULL, NULL);
+	for (;;)
+	{
+		RpcCall		call;
+		ps_ingest_sig_t *page;
+		size_t		cnt,
+					keep;
+		bool		last;
+		char		err[256];
+		int			rc;
+
+		memset(&call, 0, sizeof(call));
+		ps_ingest_build_get_signatures(&b, next_req_id++, s->target,
+									   have_before ? before : NULL, until,
+									   init_only ? 1 : limit,
+									   strcmp(s->commitment, "processed") == 0 ? "confirmed" : s->commitment);
+		call.body = buf_pstrdup(&b);
+		rpc_run(&call, 1);
+		if (call.resp == NULL)
+		{
+			snprintf(msg, sizeof(msg), "getSignaturesForAddress failed for subscription %lld: %s",
+					 (long long) s->id, call.err);
+			add_error(s->id, "08006", msg, NULL, 0, NULL);
+			ps_buf_free(&b);
+			MemoryContextSwitchTo(old);
+			return false;
+		}
+		rc = ps_ingest_parse_signatures(call.resp, call.resp_len, &page, &cnt, err, sizeof(err));
+		if (rc != PS_OK)
+		{
+			snprintf(msg, sizeof(msg), "getSignaturesForAddress answer unusable for subscription %lld: %s",
+					 (long long) s->id, err);
+			add_error(s->id, rc == PS_ERR_SYNTAX ? "38000" : sqlstate_of(rc), msg,
+					  call.resp, call.resp_len, NULL);
+			ps_buf_free(&b);
+			MemoryContextSwitchTo(old);
+			return false;
+		}
+		if (init_only)
+		{
+			/* first run without a start point: begin after the newest */
+			batch.has_cursor = cnt > 0;
+			if (cnt > 0)
+			{
+				batch.cursor.sub_id = s->id;
+				batch.cursor.slot = page[0].slot;
+				memcpy(batch.cursor.sig, page[0].signature, 64);
+				batch.cursor.done = 0;
+				write_batch();
+			}
+			else
+			{
+				Datum		a = Int64GetDatum(s->id);
+				Oid			t = INT8OID;
+
+				exec_simple("INSERT INTO solana.ingest_cursor (subscription_id)"
+							" SELECT id FROM solana.subscriptions WHERE id = $1"
+							" ON CONFLICT DO NOTHING", 1, &t, &a, NULL);
+			}
+			free(page);
+			ps_buf_free(&b);
+			MemoryContextSwitchTo(old);
+			return true;
+		}
+		ps_ingest_page_cut(page, cnt, limit, from_slot, &keep, &last);
+		if (nall + (int) keep > capall)
+		{
+			capall = Max(capall * 2, nall + (int) keep + 1024);
+			all = all ? repalloc_huge(all, sizeof(ps_ingest_sig_t) * capall)
+				: palloc_extended(sizeof(ps_ingest_sig_t) * capall, MCXT_ALLOC_HUGE);
+		}
+		memcpy(all + nall, page, keep * sizeof(ps_ingest_sig_t));
+		nall += keep;
+		if (cnt > 0)
+		{
+			memcpy(before, page[cnt - 1].signature, 64);
+			have_before = true;
+		}
+		free(page);
+		CHECK_FOR_INTERRUPTS();
+		if (last || cnt == 0)
+			break;
+	}
+	ps_buf_free(&b);
+	if (nall == 0)
+	{
+		MemoryContextSwitchTo(old);
+		return true;
+	}
+
+	/* oldest first */
+	for (i = 0; i < nall / 2; i++)
+	{
+		ps_ingest_sig_t t = all[i];
+
+		all[i] = all[nall - 1 - i];
+		all[nall - 1 - i] = t;
+	}
+	{
+		Datum		a[4];
+		Oid			t[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
+
+		a[0] = Int64GetDatum(s->id);
+		a[1] = Int64GetDatum((int64) all[0].slot);
+		a[2] = Int64GetDatum((int64) all[nall - 1].slot);
+		a[3] = Int64GetDatum(nall);
+		exec_simple("INSERT INTO solana.ingest_cursor AS c (subscription_id, backfill_from_slot,"
+					"  backfill_to_slot, backfill_total, backfill_done, backfill_started_at)"
+					" SELECT id, $2, $3, $4, 0, now() FROM solana.subscriptions WHERE id = $1"
+					" ON CONFLICT (subscription_id) DO UPDATE SET backfill_from_slot = $2,"
+					"  backfill_to_slot = $3, backfill_total = $4, backfill_done = 0,"
+					"  backfill_started_at = now(), backfill_finished_at = NULL",
+					4, t, a, NULL);
+	}
+
+	for (i = 0; i < nall;)
+	{
+		int			chunk = Min(ingest_batch_size, nall - i);
+		bool	   *need = unseen(all + i, chunk);
+		RpcCall    *calls = palloc0(sizeof(RpcCall) * chunk);
+		int		   *idx = palloc(sizeof(int) * chunk);
+		int			ncalls = 0;
+		int			ok = chunk;	/* entries of the chunk fully fetched */
+		int			k;
+
+		for (k = 0; k < chunk; k++)
+		{
+			if (!need[k])
+				continue;
+			ps_buf_init(&b, NULL, NULL);
+			ps_ingest_build_get_transaction(&b, next_req_id++, all[i + k].signature,
+											strcmp(s->commitment, "processed") == 0 ? "confirmed" : s->commitment);
+			calls[ncalls].body = buf_pstrdup(&b);
+			ps_buf_free(&b);
+			idx[ncalls++] = k;
+		}
+		if (ncalls > 0)
+			rpc_run(calls, ncalls);
+		for (k = 0; k < ncalls; k++)
+		{
+			ps_ingest_tx_t tx;
+			bool		found = false;
+			char		err[256];
+			int			rc = PS_ERR_INTERNAL;
+
+			if (calls[k].resp)
+				rc = ps_ingest_parse_transaction(calls[k].resp, calls[k].resp_len,
+												 &found, &tx, err, sizeof(err));
+			else
+				strlcpy(err, calls[k].err, sizeof(err));
+			if (rc == PS_OK && found)
+			{
+				add_tx(&tx, s->commitment, true);
+				continue;
+			}
+			if (rc == PS_OK)
+			{
+				strlcpy(err, "the node does not have the transaction yet", sizeof(err));
+				ps_ingest_tx_free(&tx);
+			}
+			else if (calls[k].resp)
+				ps_ingest_tx_free(&tx);
+			snprintf(msg, sizeof(msg), "getTransaction failed during backfill of subscription %lld: %s",
+					 (long long) s->id, err);
+			add_error(s->id, calls[k].resp == NULL ? "08006" :
+					  rc == PS_ERR_SYNTAX ? "38000" : rc == PS_OK ? "55000" : sqlstate_of(rc),
+					  msg, calls[k].resp, calls[k].resp ? calls[k].resp_len : 0,
+					  all[i + idx[k]].signature);
+			ok = Min(ok, idx[k]);
+		}
+		/*
+		 * The cursor may only pass signatures fully written: stop before
+		 * the first failure (everything fetched is written anyway; it is
+		 * idempotent).
+		 */
+		if (ok > 0)
+		{
+			batch.has_cursor = true;
+			batch.cursor.sub_id = s->id;
+			batch.cursor.slot = all[i + ok - 1].slot;
+			memcpy(batch.cursor.sig, all[i + ok - 1].signature, 64);
+			batch.cursor.done = ok;
+		}
+		write_batch();
+		if (ok < chunk)
+		{
+			MemoryContextSwitchTo(old);
+			return false;
+		}
+		i += chunk;
+	}
+	{
+		Datum		a = Int64GetDatum(s->id);
+		Oid			t = INT8OID;
+
+		exec_simple("UPDATE solana.ingest_cursor SET backfill_finished_at = now()"
+					" WHERE subscription_id = $1", 1, &t, &a, NULL);
+	}
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+static void
+reconcile_due(MemoryContext cxt)
+{
+	int			i;
+	TimestampTz now = GetCurrentTimestamp();
+
+	for (i = 0; i < nsubs; i++)
+	{
+		Sub		   *s = &subs[i];
+
+		if (strcmp(s->kind, "logs") != 0 || s->remote_id < 0 || now < s->next_reconcile)
+			continue;
+		/* write what is pending first: live rows are older than the pages */
+		if (batch_items() > 0)
+			write_batch();
+		if (reconcile(s, cxt))
+		{
+			s->reconcile_failures = 0;
+			s->next_reconcile = ingest_reconcile_s > 0 ?
+				TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ingest_reconcile_s * 1000L) :
+				DT_NOEND;
+		}
+		else
+		{
+			s->reconcile_failures++;
+			s->next_reconcile = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+															ps_backoff_ms(s->reconcile_failures, 500, 30000, 0.5, (uint32) random()));
+		}
+		if (batch_items() > 0)
+			write_batch();
+		MemoryContextReset(cxt);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* the worker                                                        */
+
+static void
+ingest_detach(int code, Datum arg)
+{
+	if (ingest_shared && ingest_shared->pid == MyProcPid)
+	{
+		ingest_shared->latch = NULL;
+		ingest_shared->pid = 0;
+	}
+	if (ws)
+	{
+		solana_ws_close(ws);
+		ws = NULL;
+	}
+}
+
+void
+solana_ingest_main(Datum arg)
+{
+	MemoryContext reconcile_cxt;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(solana_database, NULL, 0);
+	/* operators of solana.pubkey / solana.signature live in solana */
+	SetConfigOption("search_path", "pg_catalog, solana", PGC_SUSET, PGC_S_OVERRIDE);
+
+	ingest_shared->latch = MyLatch;
+	ingest_shared->pid = MyProcPid;
+	before_shmem_exit(ingest_detach, (Datum) 0);
+
+	batch_cxt = AllocSetContextCreate(TopMemoryContext, "pg_solana ingest batch",
+									  ALLOCSET_DEFAULT_SIZES);
+	reconcile_cxt = AllocSetContextCreate(TopMemoryContext, "pg_solana ingest reconcile",
+										  ALLOCSET_DEFAULT_SIZES);
+	memset(&batch, 0, sizeof(batch));
+	srandom((unsigned int) (MyProcPid ^ GetCurrentTimestamp()));
+
+	for (;;)
+	{
+		uint64		gen = pg_atomic_read_u64(&ingest_shared->generation);
+		pgsocket	sock = PGINVALID_SOCKET;
+		uint32		sock_events = 0;
+		long		timeout = 1000;
+		TimestampTz now;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (ws && ws_url_used && strcmp(ws_url_used, solana_ws_url) != 0)
+			{
+				ws_drop(NULL);
+				ws_attempt = 0;
+				ws_next_connect = 0;
+			}
+		}
+		if (gen != seen_generation)
+		{
+			seen_generation = gen;
+			if (load_subscriptions() && ws)
+			{
+				ws_drop(NULL);
+				ws_attempt = 0;
+				ws_next_connect = 0;
+			}
+		}
+
+		if (ws == NULL && nsubs > 0)
+			ws_connect();
+		ws_pump();
+		reconcile_due(reconcile_cxt);
+
+		now = GetCurrentTimestamp();
+		if (batch_items() >= ingest_batch_size ||
+			(batch_items() > 0 &&
+			 now >= TimestampTzPlusMilliseconds(batch.first_at, ingest_flush_ms)))
+			write_batch();
+
+		/* how long to sleep: the flush deadline, a reconnect, a reconcile */
+		if (batch_items() > 0)
+		{
+			long		ms = (TimestampTzPlusMilliseconds(batch.first_at, ingest_flush_ms) - now) / 1000;
+
+			timeout = Max(0, Min(timeout, ms));
+		}
+		if (ws == NULL && nsubs > 0)
+			timeout = Max(0, Min(timeout, (long) ((ws_next_connect - now) / 1000)));
+		if (ws)
+			sock = solana_ws_socket(ws, &sock_events);
+		if (nsubs == 0 && batch_items() == 0)
+			timeout = 10000;
+
+		(void) WaitLatchOrSocket(MyLatch,
+								 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH |
+								 (sock != PGINVALID_SOCKET ? sock_events : 0),
+								 sock, timeout, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* solana.refresh_commitment()                                       */
+
+static void
+rpc_one_or_raise(RpcCall *c, const char *what)
+{
+	rpc_run(c, 1);
+	if (c->resp == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("%s at \"%s\" failed: %s", what, solana_rpc_url, c->err)));
+}
+
+/*
+ * solana.refresh_commitment(max_transactions) asks the node for the
+ * status of ingested transactions not yet finalized: those it reports
+ * finalized are promoted (in solana.transactions_seen and
+ * solana.events); those it no longer knows although their slot is
+ * below its finalized slot were on a skipped or dead fork, and are
+ * marked commitment 'dead' with one NOTIFY solana_events
+ * {"dead": signature, "slot": n} each.  Meant for pg_cron.
+ */
+PG_FUNCTION_INFO_V1(solana_refresh_commitment);
+Datum
+solana_refresh_commitment(PG_FUNCTION_ARGS)
+{
+	int32		max_tx = PG_ARGISNULL(0) ? 10000 : PG_GETARG_INT32(0);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	MemoryContext cxt = CurrentMemoryContext;
+	uint8		(*sigs)[64] = NULL;
+	int64	   *slots = NULL;
+	int			n = 0;
+	int64		n_final = 0,
+				n_dead = 0;
+	uint64		finalized_slot = 0;
+	RpcCall		call;
+	ps_rpc_response_t resp;
+	Datum		arg;
+	Oid			argtype = INT4OID;
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (max_tx < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_transactions must be positive, not %d", max_tx)));
+
+	SPI_connect();
+	arg = Int32GetDatum(max_tx);
+	if (SPI_execute_with_args("SELECT solana.bytea(signature), slot FROM solana.transactions_seen"
+							  " WHERE commitment NOT IN ('finalized', 'dead') ORDER BY slot LIMIT $1",
+							  1, &argtype, &arg, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pg_solana: could not read solana.transactions_seen");
+	n = (int) SPI_processed;
+	if (n > 0)
+	{
+		sigs = MemoryContextAlloc(cxt, sizeof(*sigs) * n);
+		slots = MemoryContextAlloc(cxt, sizeof(int64) * n);
+		for (i = 0; i < n; i++)
+		{
+			bool		isnull;
+
+			memcpy(sigs[i], VARDATA_ANY(DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[i],
+																	   SPI_tuptable->tupdesc, 1, &isnull))), 64);
+			slots[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		}
+	}
+
+	if (n > 0)
+	{
+		memset(&call, 0, sizeof(call));
+		call.body = pstrdup("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getSlot\",\"params\":[{\"commitment\":\"finalized\"}]}");
+		rpc_one_or_raise(&call, "getSlot");
+		if (ps_rpc_parse_response(call.resp, call.resp_len, &resp) != PS_OK ||
+			resp.kind != PS_RPC_RESULT ||
+			sscanf(call.resp + resp.result_off, "%lu", &finalized_slot) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+					 errmsg("getSlot at \"%s\" gave no slot", solana_rpc_url),
+					 errdetail("The answer was: %.200s", call.resp)));
+	}
+
+	for (i = 0; i < n; i += 256)
+	{
+		int			cnt = Min(256, n - i);
+		ps_ingest_status_t *st = palloc(sizeof(ps_ingest_status_t) * cnt);
+		Datum	   *fin = palloc(sizeof(Datum) * cnt);
+		Datum	   *dead = palloc(sizeof(Datum) * cnt);
+		int			nfin = 0,
+					ndead = 0;
+		ps_buf_t	b;
+		char		err[256];
+		int			rc;
+		int			k;
+
+		ps_buf_init(&b, NULL, NULL);
+		ps_ingest_build_get_statuses(&b, 2, (const uint8_t (*)[64]) (sigs + i), cnt);
+		memset(&call, 0, sizeof(call));
+		call.body = pstrdup(b.data);
+		ps_buf_free(&b);
+		rpc_one_or_raise(&call, "getSignatureStatuses");
+		rc = ps_ingest_parse_statuses(call.resp, call.resp_len, st, cnt, err, sizeof(err));
+		if (rc != PS_OK)
+			ereport(ERROR,
+					(errcode(rc == PS_ERR_SYNTAX ? ERRCODE_EXTERNAL_ROUTINE_EXCEPTION : solana_sqlstate(rc)),
+					 errmsg("getSignatureStatuses at \"%s\" failed: %s", solana_rpc_url, err)));
+		for (k = 0; k < cnt; k++)
+		{
+			if (st[k].found && st[k].commitment == PS_INGEST_FINALIZED)
+				fin[nfin++] = PointerGetDatum(to_bytea(sigs[i + k], 64));
+			else if (!st[k].found && (uint64) slots[i + k] < finalized_slot)
+				dead[ndead++] = PointerGetDatum(to_bytea(sigs[i + k], 64));
+		}
+		if (nfin > 0)
+		{
+			Datum		a = PointerGetDatum(make_array(fin, NULL, nfin, BYTEAOID));
+			Oid			t = BYTEAARRAYOID;
+
+			SPI_execute_with_args("WITH s AS (SELECT solana.signature(x) AS sig FROM pg_catalog.unnest($1) x),"
+								  " t AS (UPDATE solana.transactions_seen t SET commitment = 'finalized'"
+								  "   FROM s WHERE t.signature = s.sig RETURNING t.signature, t.slot)"
+								  " UPDATE solana.events e SET commitment = 'finalized' FROM t"
+								  " WHERE e.signature = t.signature AND e.slot = t.slot",
+								  1, &t, &a, NULL, false, 0);
+			n_final += nfin;
+		}
+		if (ndead > 0)
+		{
+			Datum		a = PointerGetDatum(make_array(dead, NULL, ndead, BYTEAOID));
+			Oid			t = BYTEAARRAYOID;
+
+			SPI_execute_with_args("WITH s AS (SELECT solana.signature(x) AS sig FROM pg_catalog.unnest($1) x),"
+								  " t AS (UPDATE solana.transactions_seen t SET commitment = 'dead'"
+								  "   FROM s WHERE t.signature = s.sig RETURNING t.signature, t.slot),"
+								  " e AS (UPDATE solana.events e SET commitment = 'dead' FROM t"
+								  "   WHERE e.signature = t.signature AND e.slot = t.slot)"
+								  " SELECT pg_catalog.pg_notify('solana_events', pg_catalog.json_build_object("
+								  "   'dead', t.signature::text, 'slot', t.slot)::text) FROM t",
+								  1, &t, &a, NULL, false, 0);
+			n_dead += ndead;
+		}
+	}
+	SPI_finish();
+
+	values[0] = Int64GetDatum(n_final);
+	values[1] = Int64GetDatum(n_dead);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
