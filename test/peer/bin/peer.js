@@ -147,6 +147,8 @@ async function main() {
     if (o.readyFile) fs.rmSync(o.readyFile, { force: true });
     process.exit(0);
   };
+  // a test peer stays up: report a bug in a handler, keep serving
+  process.on("uncaughtException", (e) => console.error("peer: uncaught " + (e.stack || e.message)));
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }

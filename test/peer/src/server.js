@@ -109,7 +109,15 @@ class Peer {
   }
 
   startTimers() {
-    if (this.opts.slotMs > 0) this.clock = setInterval(() => this.ledger.advance([]), this.opts.slotMs);
+    if (this.opts.slotMs > 0) {
+      this.clock = setInterval(() => {
+        try {
+          this.ledger.advance([]);
+        } catch (e) {
+          this.log("slot tick failed:", e.stack);
+        }
+      }, this.opts.slotMs);
+    }
     this.saver = setInterval(() => {
       if (this.ledger.dirty) this.save();
     }, 2000);
