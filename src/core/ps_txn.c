@@ -5,7 +5,7 @@
  * An *entry* is one distinct account key while a message is being
  * compiled, with the flags merged from every place it appears
  * (signer, writable, invoked as a program).  Entries live in a fixed
- * array on the stack; PS_TXN_MAX_ENTRIES bounds the distinct keys of
+ * array sized to the call; PS_TXN_MAX_ENTRIES bounds the distinct keys of
  * one call (the message itself can address at most 256).
  */
 #include "ps_txn.h"
@@ -32,8 +32,9 @@ typedef struct entry_t
 
 typedef struct keyset_t
 {
-	entry_t		e[PS_TXN_MAX_ENTRIES];
+	entry_t    *e;
 	int			cnt;
+	int			cap;
 } keyset_t;
 
 int
@@ -125,7 +126,7 @@ keyset_get(keyset_t *ks, const uint8_t *key)
 	for (i = 0; i < ks->cnt; i++)
 		if (memcmp(ks->e[i].key, key, PS_TXN_KEY_SZ) == 0)
 			return &ks->e[i];
-	if (ks->cnt == PS_TXN_MAX_ENTRIES)
+	if (ks->cnt == ks->cap)
 		return NULL;
 	memset(&ks->e[ks->cnt], 0, sizeof(entry_t));
 	ks->e[ks->cnt].key = key;
@@ -140,6 +141,11 @@ legacy_cmp(const entry_t *x, const entry_t *y)
 		return x->signer ? -1 : 1;
 	if (x->writable != y->writable)
 		return x->writable ? -1 : 1;
+	/* base58 text only for keys that tie on the flags */
+	if (x->b58[0] == '\0')
+		ps_base58_encode_32(x->key, ((entry_t *) x)->b58);
+	if (y->b58[0] == '\0')
+		ps_base58_encode_32(y->key, ((entry_t *) y)->b58);
 	return ps_txn_key_cmp(x->b58, y->b58);
 }
 
@@ -244,10 +250,20 @@ ps_txn_compile(int version, const uint8_t payer[PS_TXN_KEY_SZ],
 		return PS_ERR_ARG;
 	if (ixs_cnt > 0xffff || alts_cnt > 0xffff)
 		return PS_ERR_TOO_LARGE;
-	ks = malloc(sizeof(keyset_t));
-	if (ks == NULL)
-		return PS_ERR_NOMEM;
-	ks->cnt = 0;
+	{
+		size_t		bound = 1 + ixs_cnt;
+
+		for (i = 0; i < ixs_cnt; i++)
+			bound += ixs[i].accounts_cnt;
+		if (bound > PS_TXN_MAX_ENTRIES)
+			bound = PS_TXN_MAX_ENTRIES;
+		ks = malloc(sizeof(keyset_t) + sizeof(entry_t) * bound);
+		if (ks == NULL)
+			return PS_ERR_NOMEM;
+		ks->e = (entry_t *) (ks + 1);
+		ks->cnt = 0;
+		ks->cap = (int) bound;
+	}
 
 	if (version == PS_TXN_LEGACY)
 	{
@@ -271,15 +287,13 @@ ps_txn_compile(int version, const uint8_t payer[PS_TXN_KEY_SZ],
 		for (i = 0; i < ixs_cnt; i++)
 			if (keyset_get(ks, ixs[i].program_id) == NULL)
 				goto too_large;
-		for (k = 0; k < ks->cnt; k++)
-			ps_base58_encode_32(ks->e[k].key, ks->e[k].b58);
 		legacy_sort(ks->e, ks->cnt);
 		for (k = 0; k < ks->cnt; k++)
 			if (memcmp(ks->e[k].key, payer, PS_TXN_KEY_SZ) == 0)
 				payer_at = k;
 		if (payer_at < 0)
 		{
-			if (ks->cnt == PS_TXN_MAX_ENTRIES)
+			if (ks->cnt == ks->cap)
 				goto too_large;
 			payer_at = ks->cnt++;
 			memset(&ks->e[payer_at], 0, sizeof(entry_t));
