@@ -184,9 +184,17 @@ class Ledger extends EventEmitter {
     }
   }
 
+  // Clock and SlotHashes sysvars follow the peer's slots (the Address
+  // Lookup Table program checks recent slots against SlotHashes).
   syncClock() {
     const slot = BigInt(this.slot);
     this.svm.setClock(new Clock(slot, 0n, slot / 432000n, slot / 432000n + 1n, BigInt(Math.floor(Date.now() / 1000))));
+    const hashes = [];
+    for (let s = this.slot; s >= 0 && s > this.slot - 512; s--) {
+      const b = this.blocks.get(s);
+      if (b) hashes.push({ slot: BigInt(s), hash: b.blockhash });
+    }
+    if (hashes.length) this.svm.setSlotHashes(hashes);
   }
 
   // ---------- slots, blocks and commitment ----------
@@ -386,7 +394,7 @@ class Ledger extends EventEmitter {
         index,
         instructions: list.map((ii) => {
           const ci = ii.instruction();
-          return { programIdIndex: ci.programIdIndex, accounts: Array.from(ci.accounts), data: b58(Buffer.from(ci.data)), stackHeight: ii.stackHeight() };
+          return { programIdIndex: ci.programIdIndex(), accounts: Array.from(ci.accounts()), data: b58(Buffer.from(ci.data())), stackHeight: ii.stackHeight() };
         }),
       });
     });

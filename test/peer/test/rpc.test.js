@@ -333,3 +333,42 @@ test("SPL Token: real execution with pre/post token balances", async () => {
   assert.equal(info.owner.toBase58(), TOKEN.toBase58());
   assert.equal(info.data.readBigUInt64LE(64), 1_500_000n);
 });
+
+test("address lookup tables: v0 transaction with loadedAddresses", async () => {
+  const payer = await funded(5 * LAMPORTS);
+  const slot = await conn.getSlot("finalized");
+  const [createIx, alt] = w3.AddressLookupTableProgram.createLookupTable({ authority: payer.publicKey, payer: payer.publicKey, recentSlot: slot });
+  const addrs = Array.from({ length: 3 }, () => w3.Keypair.generate().publicKey);
+  const extendIx = w3.AddressLookupTableProgram.extendLookupTable({ lookupTable: alt, authority: payer.publicKey, payer: payer.publicKey, addresses: addrs });
+  let { blockhash } = await conn.getLatestBlockhash();
+  const tx = new w3.Transaction({ feePayer: payer.publicKey, recentBlockhash: blockhash }).add(createIx, extendIx);
+  tx.sign(payer);
+  const createSig = await conn.sendRawTransaction(tx.serialize());
+  // real CPIs (ALT program -> System program) in meta.innerInstructions
+  const created = await peer.rpc("getTransaction", [createSig, { commitment: "confirmed" }]);
+  const keys = created.transaction.message.accountKeys;
+  assert.ok(created.meta.innerInstructions.length >= 1);
+  for (const group of created.meta.innerInstructions) {
+    for (const ii of group.instructions) {
+      assert.equal(keys[ii.programIdIndex], "11111111111111111111111111111111");
+      assert.equal(ii.stackHeight, 2);
+      assert.equal(typeof ii.data, "string");
+    }
+  }
+  await peer.control("advanceSlots", { count: 1 }); // a table is usable from the next slot
+  const table = (await conn.getAddressLookupTable(alt)).value;
+  assert.deepEqual(table.state.addresses.map((a) => a.toBase58()), addrs.map((a) => a.toBase58()));
+  ({ blockhash } = await conn.getLatestBlockhash());
+  const msg = new w3.TransactionMessage({ payerKey: payer.publicKey, recentBlockhash: blockhash, instructions: [w3.SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: addrs[1], lamports: LAMPORTS / 100 })] }).compileToV0Message([table]);
+  const vtx = new w3.VersionedTransaction(msg);
+  vtx.sign([payer]);
+  const sig = await conn.sendTransaction(vtx);
+  const got = await conn.getTransaction(sig, { maxSupportedTransactionVersion: 0, commitment: "confirmed" });
+  assert.equal(got.meta.err, null);
+  assert.deepEqual(got.meta.loadedAddresses.writable.map((a) => a.toBase58()), [addrs[1].toBase58()]);
+  assert.deepEqual(got.transaction.message.addressTableLookups.map((l) => [l.accountKey.toBase58(), Array.from(l.writableIndexes)]), [[alt.toBase58(), [1]]]);
+  assert.equal(got.meta.postBalances[2], LAMPORTS / 100, "index 2 = first loaded writable key");
+  const sigs = await conn.getSignaturesForAddress(addrs[1]);
+  assert.deepEqual(sigs.map((s) => s.signature), [sig]);
+  assert.equal(await conn.getBalance(addrs[1]), LAMPORTS / 100);
+});
