@@ -5,6 +5,7 @@
 -- test/unit/test_oracle.c.
 CREATE EXTENSION IF NOT EXISTS pg_solana;
 SET client_min_messages = warning;
+SET search_path = public, solana;
 CREATE TEMP TABLE pyth_vectors (name text, data bytea);
 INSERT INTO pyth_vectors
 SELECT name, decode(b64, 'base64') FROM (VALUES
@@ -103,8 +104,19 @@ SELECT solana.oracle_account_update('GvDMxPzN1sCj7L26YDK2HnMRXEQmQ2aemov8YBtPS7v
 SELECT source_id, price, last_error FROM solana.oracle_sources ORDER BY source_id;
 SELECT feed, count(*) FROM solana.price_history GROUP BY feed ORDER BY feed;
 SELECT feed, source_id, accepted, reason FROM solana.oracle_audit ORDER BY id;
--- refresh_oracles needs the gateway when it is missing
-SELECT CASE WHEN to_regprocedure('solana.rpc(text, jsonb)') IS NULL THEN 'no gateway' ELSE 'gateway' END AS rpc;
+-- the ingest worker's account states re-aggregate through the trigger
+INSERT INTO solana.accounts (pubkey, owner, lamports, data, slot)
+VALUES ('GVXRSBjFk6e6J3NbVPXohDJetcTjaeeuykUpbQF8UoMU', 'rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ', 1,
+        (SELECT data FROM pyth_vectors WHERE name = 'btc-usd'), 1);
+SELECT feed, price, sources_used FROM solana.prices ORDER BY feed;
+UPDATE solana.accounts SET data = (SELECT data FROM pyth_vectors WHERE name = 'random-2'), slot = 2
+ WHERE pubkey = 'GVXRSBjFk6e6J3NbVPXohDJetcTjaeeuykUpbQF8UoMU';
+SELECT source_id, price, verification FROM solana.oracle_sources ORDER BY source_id;
+SELECT feed, price, sources_used FROM solana.prices ORDER BY feed;
+DELETE FROM solana.accounts WHERE pubkey = 'GVXRSBjFk6e6J3NbVPXohDJetcTjaeeuykUpbQF8UoMU';
+-- getMultipleAccounts takes 1 to 100 accounts
+SELECT solana.refresh_oracles(0);
+SELECT solana.refresh_oracles(101);
 DROP TABLE pull, sb_vectors, pyth_vectors;
 DELETE FROM solana.oracle_feeds;
 DELETE FROM solana.oracle_audit;

@@ -514,7 +514,8 @@ CREATE FUNCTION solana.oracle_account_update(
     account solana.pubkey,
     data bytea,
     slot numeric DEFAULT NULL,
-    owner solana.pubkey DEFAULT NULL)
+    owner solana.pubkey DEFAULT NULL,
+    publish boolean DEFAULT true)
     RETURNS integer
     LANGUAGE plpgsql
     SET search_path = pg_catalog, solana
@@ -562,6 +563,9 @@ BEGIN
             feeds := feeds || s.feed;
         END IF;
     END LOOP;
+    IF NOT publish THEN
+        RETURN 0;
+    END IF;
     FOREACH fd IN ARRAY feeds LOOP
         IF solana.publish_feed(fd) THEN
             published := published + 1;
@@ -570,8 +574,8 @@ BEGIN
     RETURN published;
 END
 $$;
-COMMENT ON FUNCTION solana.oracle_account_update(solana.pubkey, bytea, numeric, solana.pubkey) IS
-    'read a new state of an oracle account into the samples of every source on it (bad data is stored in last_error with a WARNING, never raised) and re-publish the affected feeds; returns how many published';
+COMMENT ON FUNCTION solana.oracle_account_update(solana.pubkey, bytea, numeric, solana.pubkey, boolean) IS
+    'read a new state of an oracle account into the samples of every source on it (bad data is stored in last_error with a WARNING, never raised) and, unless publish is false, re-publish the affected feeds; returns how many published';
 
 CREATE FUNCTION solana._oracle_account_changed() RETURNS trigger
     LANGUAGE plpgsql
@@ -636,12 +640,13 @@ DECLARE
     v jsonb;
     slot numeric;
     n integer := 0;
+    fd text;
 BEGIN
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 100 THEN
         RAISE EXCEPTION 'invalid batch size: %', batch_size
             USING ERRCODE = '22023', HINT = 'getMultipleAccounts takes 1 to 100 accounts.';
     END IF;
-    IF to_regprocedure('solana.rpc(text, jsonb)') IS NULL THEN
+    IF to_regprocedure('solana.rpc(text, jsonb, boolean)') IS NULL THEN
         RAISE EXCEPTION 'solana.rpc is not available'
             USING ERRCODE = '55000',
                   HINT = 'refresh_oracles reads accounts through the RPC gateway (solana.rpc).';
@@ -653,7 +658,7 @@ BEGIN
                          WHERE o.account IS NOT NULL AND o.active) AS d) AS t
          GROUP BY (t.r - 1) / batch_size
     LOOP
-        EXECUTE 'SELECT solana.rpc($1, $2)' INTO res
+        EXECUTE 'SELECT solana.rpc($1, $2, false)' INTO res
           USING 'getMultipleAccounts',
                 jsonb_build_array(to_jsonb(keys),
                                   jsonb_build_object('encoding', 'base64',
@@ -667,9 +672,15 @@ BEGIN
             CONTINUE WHEN v IS NULL OR jsonb_typeof(v) = 'null';
             PERFORM solana.oracle_account_update(keys[i]::solana.pubkey,
                                                  decode(v #>> '{data,0}', 'base64'), slot,
-                                                 (v ->> 'owner')::solana.pubkey);
+                                                 (v ->> 'owner')::solana.pubkey, false);
             n := n + 1;
         END LOOP;
+    END LOOP;
+    -- every sample is in: each feed aggregates once
+    FOR fd IN SELECT DISTINCT o.feed FROM solana.oracle_sources AS o
+               WHERE o.account IS NOT NULL AND o.active ORDER BY 1
+    LOOP
+        PERFORM solana.publish_feed(fd);
     END LOOP;
     RETURN n;
 END
