@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bench/oracles/run.sh: Pyth decodes/s (the C core, solana.pyth_price in
+# SQL, and the official JS coder in Node, side by side in one run) and
+# the aggregation of 1,000 feeds x 3 sources per refresh.  Uses the
+# server in PGHOST/PGPORT when set, else starts a scratch cluster.
+# Figures are medians of 5 runs (3 for SQL).  See docs/benchmarks.md.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+. "$root/scripts/lib.sh"
+FIXTURES=${PS_FIXTURES:-$(cd "$root/.." && pwd)/shared/fixtures}
+work=$(mktemp -d)
+started=
+cleanup() { [ -n "$started" ] && pg_stop "$work/pg"; rm -rf "$work"; }
+trap cleanup EXIT
+
+( cd "$here" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } )
+python3 -c "import json,sys; [print(c['data_b64']) for c in json.load(open(sys.argv[1]))['pyth_price_update_v2']['cases']]" \
+    "$FIXTURES/oracles.json" > "$work/pyth.b64"
+
+gcc -O2 -std=gnu11 -I"$root/src/core" -o "$work/pyth_c" "$here/pyth_c.c" \
+    "$root/src/core/ps_oracle.c" "$root/src/core/ps_buf.c" "$root/src/core/ps_base58.c" \
+    "$root/src/core/ps_error.c" -lsodium
+c=$("$work/pyth_c" 5000000 < "$work/pyth.b64")
+js=$(node "$here/pyth_js.js" "$FIXTURES/oracles.json" 200000)
+
+if [ -z "${PGPORT:-}" ]; then
+    export PGHOST=127.0.0.1 PGUSER=postgres PGPORT=$(free_port)
+    pg_start "$work/pg" "$PGPORT"; started=1
+fi
+PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1)
+db=bench_oracles_$$
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE $db" >/dev/null
+trap '"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null; cleanup' EXIT
+"${PSQL[@]}" -d "$db" -c "CREATE EXTENSION pg_solana" >/dev/null
+"${PSQL[@]}" -d "$db" -c "CREATE TABLE v (d bytea)" >/dev/null
+while read -r b; do "${PSQL[@]}" -d "$db" -c "INSERT INTO v VALUES (decode('$b', 'base64'))"; done < "$work/pyth.b64"
+
+# SQL decodes/s: 200,005 calls to solana.pyth_price per run, each on a
+# different row (the vector depends on g, so nothing is hoisted or cached)
+sql_runs=()
+for _ in 1 2 3; do
+    ms=$("${PSQL[@]}" -d "$db" -c "
+        DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); n bigint; BEGIN
+          SELECT count((solana.pyth_price(a.vs[1 + g % 17])).price) INTO n
+            FROM generate_series(1, 200005) AS g, (SELECT array_agg(d) AS vs FROM v) AS a;
+          RAISE NOTICE 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$" 2>&1 |
+        sed -n 's/.*ms=//p')
+    sql_runs+=("$ms")
+done
+sql_ms=$(printf '%s\n' "${sql_runs[@]}" | sort -n | sed -n 2p)
+sql_rate=$(python3 -c "print(round(200005 / ($sql_ms / 1000)))")
+
+# aggregation: 1,000 feeds x 3 sources, one publish_feed per feed (a refresh)
+"${PSQL[@]}" -d "$db" -c "
+    INSERT INTO solana.oracle_feeds (symbol, max_staleness)
+    SELECT 'F' || i, '1 day' FROM generate_series(1, 1000) AS i;
+    INSERT INTO solana.oracle_sources (feed, source_id, kind, account, price, conf, observed_at, verification)
+    SELECT 'F' || i, k, CASE WHEN k = 'pyth' THEN 'pyth' ELSE 'switchboard' END,
+           solana.pubkey(decode(lpad(to_hex(i), 8, '0') || repeat(CASE k WHEN 'pyth' THEN '01' WHEN 'sb' THEN '02' ELSE '03' END, 28), 'hex')),
+           100 + i * 0.01 + (random() - 0.5), 0.05, now(), 'Full'
+      FROM generate_series(1, 1000) AS i, unnest(ARRAY['pyth', 'sb', 'sb2']) AS k" >/dev/null
+agg_runs=()
+for method in median weighted_median confidence_weighted; do
+    "${PSQL[@]}" -d "$db" -c "UPDATE solana.oracle_feeds SET method = '$method'" >/dev/null
+    runs=()
+    for _ in 1 2 3; do
+        ms=$("${PSQL[@]}" -d "$db" -c "
+            DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); f text; BEGIN
+              FOR f IN SELECT symbol FROM solana.oracle_feeds ORDER BY 1 LOOP
+                PERFORM solana.publish_feed(f);
+              END LOOP;
+              RAISE NOTICE 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$" 2>&1 |
+            sed -n 's/.*ms=//p')
+        runs+=("$ms")
+    done
+    agg_runs+=("$method=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)")
+done
+
+c_rate=$(echo "$c" | python3 -c "import json,sys; print(json.load(sys.stdin)['decodes_per_s'])")
+js_rate=$(echo "$js" | python3 -c "import json,sys; print(json.load(sys.stdin)['decodes_per_s'])")
+echo "oracles: pyth decode C core            $c_rate/s  (runs $(echo "$c" | python3 -c "import json,sys; print(json.load(sys.stdin)['runs'])"))"
+echo "oracles: pyth decode SQL pyth_price    $sql_rate/s  (median of 3 x 200,005 calls; ms ${sql_runs[*]})"
+echo "oracles: pyth decode JS anchor coder   $js_rate/s  (runs $(echo "$js" | python3 -c "import json,sys; print(json.load(sys.stdin)['runs'])"))"
+echo "oracles: ratio C/JS $(python3 -c "print(round($c_rate / $js_rate, 1))")x, SQL/JS $(python3 -c "print(round($sql_rate / $js_rate, 1))")x"
+for a in "${agg_runs[@]}"; do
+    echo "oracles: aggregate+publish 1000 feeds x 3 sources, ${a%%=*}: ${a#*=} ms (median of 3)"
+done
