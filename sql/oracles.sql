@@ -6,6 +6,7 @@
 CREATE EXTENSION IF NOT EXISTS pg_solana;
 SET client_min_messages = warning;
 SET search_path = public, solana;
+\set SHOW_CONTEXT never
 CREATE TEMP TABLE pyth_vectors (name text, data bytea);
 INSERT INTO pyth_vectors
 SELECT name, decode(b64, 'base64') FROM (VALUES
