@@ -289,10 +289,11 @@ BEGIN
     payer := solana.keypair_pubkey(signers[1]);
     INSERT INTO solana.transaction_batches (signers, options)
     VALUES (submit_instructions.signers, options) RETURNING id INTO b;
-    IF max_in_flight IS NOT NULL THEN
-        PERFORM solana._queue('solana_transactions');
-        UPDATE solana.queues SET concurrency = concurrency || jsonb_build_object('transaction', max_in_flight)
-         WHERE name = 'solana_transactions';
+    -- max_in_flight is applied by the transaction jobs (part 62) when
+    -- they are about to sign
+    IF max_in_flight IS NOT NULL AND max_in_flight < 1 THEN
+        RAISE EXCEPTION 'invalid max_in_flight: %', max_in_flight USING ERRCODE = '22023',
+            HINT = 'Give a positive number of transactions.';
     END IF;
 
     FOR i IN 1 .. cardinality(instructions) + 1 LOOP

@@ -46,6 +46,7 @@
 #include "ps_error.h"
 #include "worker_common.h"
 #include "webhook_send.h"
+#include "txn_send.h"
 
 PGDLLEXPORT void solana_dispatcher_main(Datum arg);
 
@@ -105,11 +106,14 @@ static bool rpc_start(job_t *job);
 static void rpc_finish(job_t *job);
 static bool account_refresh_start(job_t *job);
 static void account_refresh_finish(job_t *job);
+static bool transaction_start(job_t *job);
+static void transaction_finish(job_t *job);
 
 static const job_kind_t job_kinds[] = {
 	{"http", http_start, http_finish},
 	{"rpc", rpc_start, rpc_finish},
 	{"account_refresh", account_refresh_start, account_refresh_finish},
+	{"transaction", transaction_start, transaction_finish},	/* txn_send.c */
 };
 
 static dlist_head pending = DLIST_STATIC_INIT(pending);
@@ -603,6 +607,31 @@ account_refresh_finish(job_t *job)
 	job->result = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
 													SPI_tuptable->tupdesc, 1,
 													&isnull));
+	job->ok = true;
+}
+
+/* ---------------------------------------------------------------- */
+/* kind transaction: one JSON-RPC step per claim (txn_send.c)        */
+
+static bool
+transaction_start(job_t *job)
+{
+	const char *method;
+	char	   *params;
+
+	solana_transaction_request(job->payload, &method, &params);
+	return rpc_send(job, method, params);
+}
+
+static void
+transaction_finish(job_t *job)
+{
+	bool		answered = !job_transport_failed(job, false);
+
+	job->result = solana_transaction_step(job->id, job->payload,
+										  answered ? job->req->resp : NULL,
+										  answered ? job->req->resp_len : 0,
+										  job->error);
 	job->ok = true;
 }
 

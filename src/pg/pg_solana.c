@@ -30,6 +30,7 @@ bool		solana_preloaded = false;
 
 void		_PG_init(void);
 extern void solana_ingest_init(void);	/* ingest.c */
+extern void solana_txn_send_init(void); /* txn_send.c */
 
 static bool
 check_commitment(char **newval, void **extra, GucSource source)
@@ -91,6 +92,8 @@ _PG_init(void)
 	solana_worker_init();
 
 	solana_ingest_init();
+
+	solana_txn_send_init();		/* txn_send.c */
 
 	MarkGUCPrefixReserved("solana");
 }
