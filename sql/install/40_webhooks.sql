@@ -499,7 +499,7 @@ AS $$
            SET state = 'in_flight', attempts = d.attempts + 1, last_attempt_at = now(),
                updated_at = now(),
                lease_expires_at = now() + (SELECT w.timeout FROM solana.webhooks w WHERE w.id = d.webhook_id)
-                                        + interval '30 seconds'
+                                        + interval '5 seconds'
           FROM picked
          WHERE d.id = picked.id
         RETURNING d.id, d.webhook_id, d.message_id, d.payload, d.attempts

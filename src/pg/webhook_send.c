@@ -94,6 +94,35 @@ opensocket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 	return socket(addr->family, addr->socktype, addr->protocol);
 }
 
+/*
+ * libcurl: the SSRF guard again once a connection is chosen, because a
+ * reused keep-alive connection opens no socket (the setting may have
+ * changed since it was opened).
+ */
+static int
+prereq_cb(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+		  int conn_primary_port, int conn_local_port)
+{
+	wh_slot    *s = clientp;
+	uint8_t		a[16];
+	size_t		n = 0;
+	ps_addr_class_t c;
+
+	if (s->skip_guard)
+		return CURL_PREREQFUNC_OK;
+	if (ps_webhook_addr_parse(conn_primary_ip, a, &n) != PS_OK)
+		c = PS_ADDR_RESERVED;
+	else
+		c = ps_webhook_addr_class(a, n);
+	if (c != PS_ADDR_PUBLIC && !solana_webhook_allow_private)
+	{
+		s->refused = true;
+		s->refused_class = c;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
+
 /* libcurl: keep a snippet of the body, read at most body_max bytes */
 static size_t
 write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -281,6 +310,8 @@ start_one(CURLM *multi, SPITupleTable *tt, int i)
 	curl_easy_setopt(s->req->easy, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(s->req->easy, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
 	curl_easy_setopt(s->req->easy, CURLOPT_OPENSOCKETDATA, s);
+	curl_easy_setopt(s->req->easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+	curl_easy_setopt(s->req->easy, CURLOPT_PREREQDATA, s);
 	curl_easy_setopt(s->req->easy, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(s->req->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(s->req->easy, CURLOPT_SSL_VERIFYPEER, 1L);
