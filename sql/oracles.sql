@@ -3,8 +3,8 @@
 -- PriceUpdateV2 from @coral-xyz/anchor over the Pyth receiver IDL,
 -- Switchboard v2 from @switchboard-xyz/solana.js); the full set runs in
 -- test/unit/test_oracle.c.
-CREATE EXTENSION IF NOT EXISTS pg_solana;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_solana;
 SET search_path = public, solana;
 \set SHOW_CONTEXT never
 CREATE TEMP TABLE pyth_vectors (name text, data bytea);

@@ -2,8 +2,8 @@
 -- leases, retries with backoff, dead letters, dedup keys, limits,
 -- retention, stats and NOTIFY; bad input next to good.  Ids are not
 -- printed (another suite may have used the sequence): payloads are.
-CREATE EXTENSION IF NOT EXISTS pg_solana;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_solana;
 -- no search_path: every function must qualify what it uses
 SET search_path = '';
 

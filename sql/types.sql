@@ -1,7 +1,9 @@
 -- solana.pubkey, solana.signature, base58 and program derived addresses.
 -- Expected addresses come from @solana/web3.js / @solana/spl-token
 -- (test/vectors/pda.js); base58 values from the bs58 fixtures.
-CREATE EXTENSION pg_solana;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_solana;
+RESET client_min_messages;
 SET search_path = solana, public;
 
 -- errors as "SQLSTATE: message" so the output pins both
