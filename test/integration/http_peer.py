@@ -16,6 +16,9 @@ Paths:
                      getVersion, echo (returns params), slow (sleeps
                      params[0] s), fail (error -32000), garbage (non-JSON)
   /rpc-flaky/<n>     JSON-RPC, but 503 for the first n requests
+  /rpc-limited/<k>   JSON-RPC, but 429 with Retry-After: 1 the first time
+                     (getMultipleAccounts: the first key exists, the
+                     others are null)
   /stats             {"<path or rpc method>": count, ..., "times": {...}}
   /reset             clears the counters
 """
@@ -88,6 +91,13 @@ class Handler(BaseHTTPRequestHandler):
         if head == "rpc":
             self.rpc(body)
             return
+        if head == "rpc-limited":
+            n = bump("/".join(parts))
+            if n == 1:
+                self.send(429, "slow down", "text/plain", {"Retry-After": "1"})
+                return
+            self.rpc(body)
+            return
         if head == "rpc-flaky":
             n = bump("/".join(parts))
             if n <= int(parts[1]):
@@ -147,6 +157,15 @@ class Handler(BaseHTTPRequestHandler):
             ok({"solana-core": "2.0.0", "feature-set": 1})
         elif method == "echo":
             ok(params)
+        elif method == "getMultipleAccounts":
+            # the first key exists, every other one does not
+            value = [None] * len(params[0])
+            if value:
+                value[0] = {"data": ["AQID", "base64"], "executable": False,
+                            "lamports": 1461600, "owner": "11111111111111111111111111111111",
+                            "rentEpoch": 18446744073709551615, "space": 3}
+            self.send(200, json.dumps({"jsonrpc": "2.0", "id": rid,
+                                       "result": {"context": {"slot": 4242}, "value": value}}))
         elif method == "big":
             # exact u64 maximum: a double would round it
             self.send(200, '{"jsonrpc":"2.0","id":%s,"result":{"rentEpoch":18446744073709551615}}' % json.dumps(rid))
@@ -163,8 +182,13 @@ class Handler(BaseHTTPRequestHandler):
                                        "error": {"code": -32601, "message": "Method not found"}}))
 
 
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # clients that time out close early: not an error here
+
+
 def main():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     with open(sys.argv[1] + ".tmp", "w") as f:
         json.dump({"url": "http://127.0.0.1:%d" % srv.server_address[1]}, f)
