@@ -145,6 +145,7 @@ CREATE TABLE solana.transactions_seen (
     event_cnt       int NOT NULL DEFAULT 0,
     commitment      text NOT NULL,
     source          text NOT NULL CHECK (source IN ('live', 'backfill')),
+    complete        bool NOT NULL DEFAULT true,
     seen_at         timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX transactions_seen_slot_idx ON solana.transactions_seen (slot);
@@ -152,6 +153,8 @@ CREATE INDEX transactions_seen_unfinal_idx ON solana.transactions_seen (slot)
     WHERE commitment <> 'finalized';
 COMMENT ON TABLE solana.transactions_seen IS
     'every transaction the ingest worker processed, failed ones and ones without events included';
+COMMENT ON COLUMN solana.transactions_seen.complete IS
+    'all its events are stored: fetched with getTransaction, or seen live without inner invocations (which could carry emit_cpi! events the logs do not show)';
 
 -- ---------------------------------------------------------------------
 -- accounts

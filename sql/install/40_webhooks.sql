@@ -182,7 +182,9 @@ CREATE TABLE solana.webhook_deliveries (
 CREATE UNIQUE INDEX webhook_deliveries_message_idx ON solana.webhook_deliveries (webhook_id, message_id)
     WHERE replay_of IS NULL;
 CREATE INDEX webhook_deliveries_due_idx ON solana.webhook_deliveries (webhook_id, next_attempt_at, id)
-    WHERE state IN ('pending', 'failed', 'in_flight');
+    WHERE state IN ('pending', 'failed');
+CREATE INDEX webhook_deliveries_in_flight_idx ON solana.webhook_deliveries (lease_expires_at)
+    WHERE state = 'in_flight';
 CREATE INDEX webhook_deliveries_created_idx ON solana.webhook_deliveries (webhook_id, created_at);
 CREATE INDEX webhook_deliveries_attempt_idx ON solana.webhook_deliveries (webhook_id, last_attempt_at);
 COMMENT ON TABLE solana.webhook_deliveries IS
@@ -464,14 +466,22 @@ COMMENT ON VIEW solana.webhook_stats IS
 CREATE FUNCTION solana._webhook_claim(max_cnt int)
     RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
                    message_id text, body text, timeout_ms int, headers jsonb, attempts int)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, solana
 AS $$
+BEGIN
+    -- leases that expired (the dispatcher died or was restarted) make
+    -- their deliveries due again; the attempt stays counted
+    UPDATE solana.webhook_deliveries d
+       SET state = 'failed', lease_expires_at = NULL, updated_at = now(),
+           last_error = 'no outcome recorded before the lease expired (dispatcher restarted?)'
+     WHERE d.state = 'in_flight' AND d.lease_expires_at <= now();
+
+    RETURN QUERY
     WITH room AS (
         SELECT w.id,
                least(w.max_in_flight - (SELECT count(*) FROM solana.webhook_deliveries f
-                                         WHERE f.webhook_id = w.id AND f.state = 'in_flight'
-                                           AND f.lease_expires_at > now()),
+                                         WHERE f.state = 'in_flight' AND f.webhook_id = w.id),
                      CASE WHEN w.circuit_open_until IS NOT NULL THEN 1 ELSE max_cnt END,
                      CASE WHEN w.rate_limit IS NULL THEN max_cnt
                           ELSE w.rate_limit - (SELECT count(*) FROM solana.webhook_deliveries r
@@ -487,9 +497,8 @@ AS $$
                 SELECT d.id
                   FROM solana.webhook_deliveries d
                  WHERE d.webhook_id = room.id
-                   AND d.state IN ('pending', 'failed', 'in_flight')
+                   AND d.state IN ('pending', 'failed')
                    AND d.next_attempt_at <= now()
-                   AND (d.state <> 'in_flight' OR d.lease_expires_at <= now())
                  ORDER BY d.next_attempt_at, d.id
                  LIMIT greatest(room.n, 0)
                    FOR UPDATE SKIP LOCKED) c
@@ -509,23 +518,29 @@ AS $$
            c.message_id, c.payload::text,
            (extract(epoch FROM w.timeout) * 1000)::int, w.headers, c.attempts
       FROM claimed c JOIN solana.webhooks w ON w.id = c.webhook_id
-     ORDER BY c.id
+     ORDER BY c.id;
+END
 $$;
 COMMENT ON FUNCTION solana._webhook_claim(int) IS
-    'dispatcher: claim due webhook deliveries (SKIP LOCKED) within per-endpoint in-flight and rate limits and the circuit breaker';
+    'dispatcher: claim due webhook deliveries (SKIP LOCKED) within per-endpoint in-flight and rate limits and the circuit breaker; expired leases become due again';
 REVOKE ALL ON FUNCTION solana._webhook_claim(int) FROM PUBLIC;
 
 -- when the dispatcher should look again: the earliest future attempt
+-- (one index probe per enabled webhook) or lease expiry
 CREATE FUNCTION solana._webhook_next_due() RETURNS timestamptz
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, solana
 AS $$
-    SELECT min(t) FROM (
-        SELECT min(CASE WHEN d.state = 'in_flight' THEN d.lease_expires_at
-                        ELSE greatest(d.next_attempt_at, w.circuit_open_until) END) AS t
-          FROM solana.webhook_deliveries d JOIN solana.webhooks w ON w.id = d.webhook_id
-         WHERE d.state IN ('pending', 'failed', 'in_flight') AND w.enabled
-    ) s
+BEGIN
+    RETURN least(
+        (SELECT min(greatest(s.t, w.circuit_open_until))
+           FROM solana.webhooks w,
+                LATERAL (SELECT d.next_attempt_at AS t FROM solana.webhook_deliveries d
+                          WHERE d.webhook_id = w.id AND d.state IN ('pending', 'failed')
+                          ORDER BY d.next_attempt_at LIMIT 1) s
+          WHERE w.enabled),
+        (SELECT min(d.lease_expires_at) FROM solana.webhook_deliveries d WHERE d.state = 'in_flight'));
+END
 $$;
 COMMENT ON FUNCTION solana._webhook_next_due() IS
     'dispatcher: the earliest time a webhook delivery becomes claimable';
@@ -545,9 +560,32 @@ DECLARE
     d record;
     delay interval;
     err text;
+    n_ok bigint;
 BEGIN
+    -- successes, the common case, set-based
+    WITH ok AS (
+        UPDATE solana.webhook_deliveries x
+           SET state = 'delivered', last_status = u.status, last_error = NULL,
+               latency_ms = u.latency, delivered_at = now(), updated_at = now(),
+               lease_expires_at = NULL
+          FROM unnest(ids, statuses, latencies_ms) AS u(id, status, latency)
+         WHERE x.id = u.id AND x.state = 'in_flight' AND u.status BETWEEN 200 AND 299
+        RETURNING x.id, x.webhook_id, x.message_id, u.status
+    ), reset AS (
+        UPDATE solana.webhooks w
+           SET consecutive_failures = 0, circuit_open_until = NULL
+         WHERE w.id IN (SELECT ok.webhook_id FROM ok)
+           AND (w.consecutive_failures <> 0 OR w.circuit_open_until IS NOT NULL)
+    )
+    SELECT count(*) INTO STRICT n_ok
+      FROM (SELECT pg_notify('solana_webhooks',
+                       json_build_object('op', 'delivered', 'webhook', ok.webhook_id, 'delivery', ok.id,
+                                         'message_id', ok.message_id, 'status', ok.status)::text)
+              FROM ok) s;
+
     FOR r IN SELECT * FROM unnest(ids, statuses, errors, latencies_ms, retry_after_s)
                         AS u(id, status, error, latency, retry_after)
+                  WHERE u.status IS NULL OR u.status NOT BETWEEN 200 AND 299
     LOOP
         SELECT x.id, x.webhook_id, x.message_id, x.attempts, w.max_attempts, w.retry_schedule
           INTO d
@@ -557,20 +595,7 @@ BEGIN
         IF NOT FOUND THEN
             CONTINUE;			-- deleted meanwhile
         END IF;
-        IF r.status BETWEEN 200 AND 299 THEN
-            UPDATE solana.webhook_deliveries
-               SET state = 'delivered', last_status = r.status, last_error = NULL,
-                   latency_ms = r.latency, delivered_at = now(), updated_at = now(),
-                   lease_expires_at = NULL
-             WHERE webhook_deliveries.id = d.id;
-            UPDATE solana.webhooks
-               SET consecutive_failures = 0, circuit_open_until = NULL
-             WHERE webhooks.id = d.webhook_id
-               AND (consecutive_failures <> 0 OR circuit_open_until IS NOT NULL);
-            PERFORM pg_notify('solana_webhooks',
-                json_build_object('op', 'delivered', 'webhook', d.webhook_id, 'delivery', d.id,
-                                  'message_id', d.message_id, 'status', r.status)::text);
-        ELSIF r.status = 410 THEN
+        IF r.status = 410 THEN
             err := '410 Gone: the endpoint was disabled';
             UPDATE solana.webhook_deliveries
                SET state = 'dead', last_status = 410, last_error = err, latency_ms = r.latency,

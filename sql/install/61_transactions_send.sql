@@ -326,7 +326,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION solana.submit_instructions(solana.instruction[], text[], jsonb) IS
-    'pack instructions by bytes into as few transactions as fit 1232 bytes, record them as intents and queue one transaction job each; returns the batch id. options: compute_unit_limit, compute_unit_price, lookup_tables, version, max_in_flight, retry_individually';
+    'pack instructions by bytes into as few transactions as fit 1232 bytes, record them as intents and queue one transaction job each; returns the batch id. options: compute_unit_limit, compute_unit_price, lookup_tables, version, max_in_flight, retry_individually, priority_fee_percentile, compute_unit_margin, skip_preflight, poll_ms, rebroadcast_ms, wait_finalized';
 
 CREATE FUNCTION solana.batch_status(batch_id bigint)
 RETURNS TABLE (id bigint, seq integer, state text, instructions integer, signature solana.signature,

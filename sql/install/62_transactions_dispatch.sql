@@ -225,9 +225,11 @@ BEGIN
         RETURN solana._transaction_requeue(job_id,
             solana._transaction_payload(payload - 'compute_unit_limit' - 'compute_unit_price', 'send', 'sendTransaction',
                 jsonb_build_array(solana._base64(w),
-                                  jsonb_build_object('encoding', 'base64', 'skipPreflight', false,
+                                  jsonb_build_object('encoding', 'base64',
+                                                     'skipPreflight', coalesce((opts->>'skip_preflight')::boolean, false),
                                                      'preflightCommitment', 'confirmed', 'maxRetries', 0)),
-                jsonb_build_object('preflight', true, 'last_try_ms', (extract(epoch FROM clock_timestamp()) * 1000)::bigint)),
+                jsonb_build_object('preflight', NOT coalesce((opts->>'skip_preflight')::boolean, false),
+                                   'last_try_ms', (extract(epoch FROM clock_timestamp()) * 1000)::bigint)),
             0, 'signed');
     END IF;
 

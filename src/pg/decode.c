@@ -12,6 +12,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -28,6 +30,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 
 #include "decode.h"
@@ -171,23 +174,318 @@ solana_idl_plan(const uint8 *program_id)
 
 /* ---------------------------------------------------------------------
  * JSON text to jsonb
+ *
+ * The core writes compact JSON (no whitespace, keys unique per object,
+ * U+0000 already stripped).  Going through jsonb_in would lex it again,
+ * parse every integer with numeric_in and sort every object's keys; here
+ * the text is read once into a JsonbValue tree with integers converted
+ * directly, object pairs sorted in jsonb's key order (shorter first,
+ * then bytewise), and JsonbValueToJsonb serializes the tree.
  * ---------------------------------------------------------------------
  */
+typedef struct jparse
+{
+	const char *p;
+	const char *end;
+} jparse;
+
+static void jvalue(jparse *jp, JsonbValue *out);
+
+pg_attribute_noreturn() static void
+jfail(jparse *jp)
+{
+	elog(ERROR, "decoder output is not JSON near \"%.20s\"", jp->p);
+}
+
+static void
+jstring(jparse *jp, JsonbValue *out)
+{
+	const char *start = ++jp->p;
+	const char *q = start;
+	bool		esc = false;
+
+	while (q < jp->end && *q != '"')
+	{
+		if (*q == '\\')
+		{
+			esc = true;
+			q++;
+		}
+		q++;
+	}
+	if (q >= jp->end)
+		jfail(jp);
+	out->type = jbvString;
+	if (!esc)
+	{
+		out->val.string.val = (char *) start;
+		out->val.string.len = (int) (q - start);
+	}
+	else
+	{
+		char	   *buf = palloc(q - start + 1);
+		int			n = 0;
+		const char *r = start;
+
+		while (r < q)
+		{
+			if (*r != '\\')
+			{
+				buf[n++] = *r++;
+				continue;
+			}
+			r++;
+			switch (*r)
+			{
+				case 'n':
+					buf[n++] = '\n';
+					break;
+				case 't':
+					buf[n++] = '\t';
+					break;
+				case 'r':
+					buf[n++] = '\r';
+					break;
+				case 'b':
+					buf[n++] = '\b';
+					break;
+				case 'f':
+					buf[n++] = '\f';
+					break;
+				case 'u':
+					{
+						unsigned	cp = 0;
+						int			k;
+
+						if (q - r < 5)
+							jfail(jp);
+						for (k = 1; k <= 4; k++)
+							cp = cp * 16 + (unsigned) (isdigit((unsigned char) r[k]) ? r[k] - '0'
+													   : (tolower((unsigned char) r[k]) - 'a' + 10));
+						r += 4;
+						/* the core escapes only control characters this way */
+						if (cp == 0 || cp >= 0x80)
+							jfail(jp);
+						buf[n++] = (char) cp;
+						break;
+					}
+				default:
+					buf[n++] = *r;	/* \" \\ \/ */
+					break;
+			}
+			r++;
+		}
+		out->val.string.val = buf;
+		out->val.string.len = n;
+	}
+	jp->p = q + 1;
+}
+
+static void
+jnumber(jparse *jp, JsonbValue *out)
+{
+	const char *start = jp->p;
+	const char *q = start;
+	bool		plain = true;
+	int			digits = 0;
+
+	if (*q == '-')
+		q++;
+	while (q < jp->end && (isdigit((unsigned char) *q) || *q == '.' || *q == 'e' ||
+						   *q == 'E' || *q == '+' || *q == '-'))
+	{
+		if (isdigit((unsigned char) *q))
+			digits++;
+		else
+			plain = false;
+		q++;
+	}
+	if (digits == 0)
+		jfail(jp);
+	out->type = jbvNumeric;
+	if (plain && digits <= 18)
+	{
+		int64		v = 0;
+		const char *r = *start == '-' ? start + 1 : start;
+
+		for (; r < q; r++)
+			v = v * 10 + (*r - '0');
+		out->val.numeric = int64_to_numeric(*start == '-' ? -v : v);
+	}
+	else
+	{
+		char	   *txt = pnstrdup(start, q - start);
+
+		out->val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(txt),
+															   ObjectIdGetDatum(InvalidOid),
+															   Int32GetDatum(-1)));
+		pfree(txt);
+	}
+	jp->p = q;
+}
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const JsonbValue *ka = &((const JsonbPair *) a)->key;
+	const JsonbValue *kb = &((const JsonbPair *) b)->key;
+
+	if (ka->val.string.len != kb->val.string.len)
+		return ka->val.string.len < kb->val.string.len ? -1 : 1;
+	return memcmp(ka->val.string.val, kb->val.string.val, ka->val.string.len);
+}
+
+static void
+jvalue(jparse *jp, JsonbValue *out)
+{
+	check_stack_depth();
+	if (jp->p >= jp->end)
+		jfail(jp);
+	switch (*jp->p)
+	{
+		case '{':
+			{
+				int			cap = 8,
+							n = 0,
+							i;
+				JsonbPair  *pairs = palloc(sizeof(JsonbPair) * cap);
+				bool		sorted = true;
+
+				jp->p++;
+				while (jp->p < jp->end && *jp->p != '}')
+				{
+					if (n == cap)
+					{
+						cap *= 2;
+						pairs = repalloc(pairs, sizeof(JsonbPair) * cap);
+					}
+					if (n > 0)
+					{
+						if (*jp->p != ',')
+							jfail(jp);
+						jp->p++;
+					}
+					if (jp->p >= jp->end || *jp->p != '"')
+						jfail(jp);
+					jstring(jp, &pairs[n].key);
+					if (jp->p >= jp->end || *jp->p != ':')
+						jfail(jp);
+					jp->p++;
+					jvalue(jp, &pairs[n].value);
+					pairs[n].order = n;
+					if (n > 0 && sorted && pair_cmp(&pairs[n - 1], &pairs[n]) > 0)
+						sorted = false;
+					n++;
+				}
+				if (jp->p >= jp->end)
+					jfail(jp);
+				jp->p++;
+				if (!sorted)
+					qsort(pairs, n, sizeof(JsonbPair), pair_cmp);
+				/* IDL field names are unique: the plan compiler checks it */
+				for (i = 1; i < n; i++)
+					if (pair_cmp(&pairs[i - 1], &pairs[i]) == 0)
+						jfail(jp);
+				out->type = jbvObject;
+				out->val.object.nPairs = n;
+				out->val.object.pairs = pairs;
+				break;
+			}
+		case '[':
+			{
+				int			cap = 8,
+							n = 0;
+				JsonbValue *elems = palloc(sizeof(JsonbValue) * cap);
+
+				jp->p++;
+				while (jp->p < jp->end && *jp->p != ']')
+				{
+					if (n == cap)
+					{
+						cap *= 2;
+						elems = repalloc(elems, sizeof(JsonbValue) * cap);
+					}
+					if (n > 0)
+					{
+						if (*jp->p != ',')
+							jfail(jp);
+						jp->p++;
+					}
+					jvalue(jp, &elems[n++]);
+				}
+				if (jp->p >= jp->end)
+					jfail(jp);
+				jp->p++;
+				out->type = jbvArray;
+				out->val.array.nElems = n;
+				out->val.array.elems = elems;
+				out->val.array.rawScalar = false;
+				break;
+			}
+		case '"':
+			jstring(jp, out);
+			break;
+		case 't':
+		case 'f':
+		case 'n':
+			{
+				const char *w = *jp->p == 't' ? "true" : *jp->p == 'f' ? "false" : "null";
+				size_t		wl = strlen(w);
+
+				if ((size_t) (jp->end - jp->p) < wl || memcmp(jp->p, w, wl) != 0)
+					jfail(jp);
+				if (*w == 'n')
+					out->type = jbvNull;
+				else
+				{
+					out->type = jbvBool;
+					out->val.boolean = *w == 't';
+				}
+				jp->p += wl;
+				break;
+			}
+		default:
+			jnumber(jp, out);
+			break;
+	}
+}
+
+/* the core's JSON text as jsonb; frees the buffer */
 static Jsonb *
 text_to_jsonb(ps_buf_t *b)
 {
-	Datum		d = (Datum) 0;
+	Jsonb	   *result = NULL;
 
 	PG_TRY();
 	{
-		d = DirectFunctionCall1(jsonb_in, CStringGetDatum(b->data));
+		jparse		jp;
+		JsonbValue	v;
+
+		jp.p = b->data;
+		jp.end = b->data + b->len;
+		jvalue(&jp, &v);
+		if (jp.p != jp.end)
+			jfail(&jp);
+		if (v.type == jbvObject || v.type == jbvArray)
+			result = JsonbValueToJsonb(&v);
+		else
+		{
+			JsonbValue	arr;
+
+			/* a scalar is stored as a one-element raw-scalar array */
+			arr.type = jbvArray;
+			arr.val.array.nElems = 1;
+			arr.val.array.elems = &v;
+			arr.val.array.rawScalar = true;
+			result = JsonbValueToJsonb(&arr);
+		}
 	}
 	PG_FINALLY();
 	{
 		ps_buf_free(b);
 	}
 	PG_END_TRY();
-	return DatumGetJsonbP(d);
+	return result;
 }
 
 typedef int (*decode_fn) (const ps_idl_plan_t *plan, const uint8_t *data, size_t len,
@@ -294,6 +592,29 @@ solana_decode_cpi_event_jsonb(const uint8 *program_id, const uint8 *data, size_t
  */
 
 /*
+ * result_desc returns the row type of the calling function, built once
+ * per call site and kept in fn_extra (get_call_result_type rebuilds it
+ * from pg_proc on every call, which costs more than decoding).
+ */
+static TupleDesc
+result_desc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = desc;
+	}
+	return desc;
+}
+
+/*
  * decode_sql is the body of decode_event, decode_account,
  * decode_instruction and decode_cpi_event: (name, jsonb) or an error
  * naming the program, the field path and the byte offset.
@@ -301,8 +622,8 @@ solana_decode_cpi_event_jsonb(const uint8 *program_id, const uint8 *data, size_t
 static Datum
 decode_sql(FunctionCallInfo fcinfo, decode_fn fn, const char *what)
 {
-	const uint8 *pid = (const uint8 *) PG_GETARG_POINTER(0);
-	bytea	   *data = PG_GETARG_BYTEA_PP(1);
+	const uint8 *pid;
+	bytea	   *data;
 	char	   *type_opt = NULL;
 	TupleDesc	tupdesc;
 	Datum		values[2];
@@ -313,10 +634,14 @@ decode_sql(FunctionCallInfo fcinfo, decode_fn fn, const char *what)
 	int			rc;
 	char		b58[PS_BASE58_PUBKEY_MAX_LEN + 1];
 
+	/* decode_account is not strict (account_type may be null) */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	pid = (const uint8 *) PG_GETARG_POINTER(0);
+	data = PG_GETARG_BYTEA_PP(1);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 		type_opt = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = result_desc(fcinfo);
 	ps_base58_encode_32(pid, b58);
 	rc = decode_program(pid, fn, (const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
 						type_opt, &out, &name, &err);

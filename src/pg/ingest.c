@@ -616,19 +616,21 @@ prepare_plans(void)
 	}
 	if (plan_seen == NULL)
 	{
-		Oid			types[8] = {BYTEAARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
-		BOOLARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		Oid			types[9] = {BYTEAARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
+			BOOLARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		BOOLARRAYOID};
 
 		plan_seen = SPI_prepare(
 								"INSERT INTO solana.transactions_seen AS t (signature, slot, block_time,"
-								"  failed, err, event_cnt, commitment, source)"
-								" SELECT solana.signature(u.s), u.sl, u.bt, u.f, u.e::jsonb, u.n, u.c, u.src"
-								" FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)"
-								"   AS u(s, sl, bt, f, e, n, c, src)"
+								"  failed, err, event_cnt, commitment, source, complete)"
+								" SELECT solana.signature(u.s), u.sl, u.bt, u.f, u.e::jsonb, u.n, u.c, u.src, u.k"
+								" FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+								"   AS u(s, sl, bt, f, e, n, c, src, k)"
 								" ON CONFLICT (signature) DO UPDATE"
 								"   SET block_time = coalesce(t.block_time, EXCLUDED.block_time),"
-								"       event_cnt = greatest(t.event_cnt, EXCLUDED.event_cnt)",
-								8, types);
+								"       event_cnt = greatest(t.event_cnt, EXCLUDED.event_cnt),"
+								"       complete = t.complete OR EXCLUDED.complete",
+								9, types);
 		if (plan_seen == NULL)
 			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
@@ -793,6 +795,26 @@ write_cursor(void)
 		elog(ERROR, "pg_solana ingest: cursor update failed");
 }
 
+/*
+ * A live transaction with an inner invocation may hold emit_cpi! events
+ * that only getTransaction shows: it stays incomplete until fetched.
+ */
+static bool
+has_inner_invoke(const ps_ingest_tx_t *tx)
+{
+	size_t		i;
+
+	for (i = 0; i < tx->logs_cnt; i++)
+	{
+		ps_log_line_t l;
+
+		if (ps_logs_classify(tx->logs[i], strlen(tx->logs[i]), &l) == PS_LOG_INVOKE &&
+			l.height >= 2)
+			return true;
+	}
+	return false;
+}
+
 static int
 cmp_tx_index(const void *a, const void *b)
 {
@@ -843,7 +865,8 @@ write_batch(void)
 			   *s_err,
 			   *s_n,
 			   *s_cmt,
-			   *s_src;
+			   *s_src,
+			   *s_complete;
 	bool	   *s_bt_null,
 			   *s_err_null;
 	int			ns = 0;
@@ -872,6 +895,7 @@ write_batch(void)
 	s_n = palloc(sizeof(Datum) * (batch.ntx + 1));
 	s_cmt = palloc(sizeof(Datum) * (batch.ntx + 1));
 	s_src = palloc(sizeof(Datum) * (batch.ntx + 1));
+	s_complete = palloc(sizeof(Datum) * (batch.ntx + 1));
 	s_bt_null = palloc(sizeof(bool) * (batch.ntx + 1));
 	s_err_null = palloc(sizeof(bool) * (batch.ntx + 1));
 
@@ -916,6 +940,7 @@ write_batch(void)
 		s_n[ns] = Int32GetDatum(ec.tx_events);
 		s_cmt[ns] = CStringGetTextDatum(t->commitment);
 		s_src[ns] = CStringGetTextDatum(t->backfill ? "backfill" : "live");
+		s_complete[ns] = BoolGetDatum(t->backfill || !has_inner_invoke(&t->tx));
 		ns++;
 		lo = Min(lo, (int64) t->tx.slot);
 		hi = Max(hi, (int64) t->tx.slot);
@@ -943,8 +968,8 @@ write_batch(void)
 	}
 	if (ns > 0)
 	{
-		Datum		args[8];
-		char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		Datum		args[9];
+		char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 		args[0] = PointerGetDatum(make_array(s_sig, NULL, ns, BYTEAOID));
 		args[1] = PointerGetDatum(make_array(s_slot, NULL, ns, INT8OID));
@@ -954,6 +979,7 @@ write_batch(void)
 		args[5] = PointerGetDatum(make_array(s_n, NULL, ns, INT4OID));
 		args[6] = PointerGetDatum(make_array(s_cmt, NULL, ns, TEXTOID));
 		args[7] = PointerGetDatum(make_array(s_src, NULL, ns, TEXTOID));
+		args[8] = PointerGetDatum(make_array(s_complete, NULL, ns, BOOLOID));
 		if (SPI_execute_plan(plan_seen, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "pg_solana ingest: transactions_seen insert failed");
 	}
@@ -1437,7 +1463,8 @@ unseen(ps_ingest_sig_t *sigs, int n)
 	/* catalog lookups (element type) need the transaction */
 	arg = PointerGetDatum(make_array(d, NULL, n, BYTEAOID));
 	if (SPI_execute_with_args("SELECT u.i::int FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(s, i)"
-							  " JOIN solana.transactions_seen t ON t.signature = solana.signature(u.s)",
+							  " JOIN solana.transactions_seen t ON t.signature = solana.signature(u.s)"
+							  " WHERE t.complete",
 							  1, &type, &arg, NULL, true, 0) == SPI_OK_SELECT)
 	{
 		for (i = 0; i < (int) SPI_processed; i++)

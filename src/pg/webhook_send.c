@@ -336,70 +336,124 @@ start_one(CURLM *multi, SPITupleTable *tt, int i)
 	solana_http_multi_add(multi, s->req);
 }
 
-int
-solana_webhooks_claim(CURLM *multi, int budget)
+/* a kept plan for `sql` with the given argument types */
+static SPIPlanPtr
+kept_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	int			room = solana_webhook_concurrency - n_in_flight;
-	int			started = 0;
-	Datum		arg;
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*slot = p;
+	}
+	return *slot;
+}
+
+static SPIPlanPtr claim_plan = NULL;
+static SPIPlanPtr next_due_plan = NULL;
+static SPIPlanPtr record_plan = NULL;
+static CURLM *wh_multi = NULL;
+
+/* true when solana._webhook_claim exists in this database */
+static bool
+installed(void)
+{
+	static bool known = false;
+
+	if (!known &&
+		SPI_execute("SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
+					"ON n.oid = p.pronamespace WHERE n.nspname = 'solana' "
+					"AND p.proname = '_webhook_claim'", true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+		known = true;
+	return known;
+}
+
+static void record_outcomes(void);
+
+/* inside a transaction: claim and start up to `room` deliveries */
+static int
+claim_in_xact(int room)
+{
 	Oid			argtype = INT4OID;
+	Datum		arg = Int32GetDatum(room);
+	int			started = 0;
 	int			ret;
 
-	if (budget < room)
-		room = budget;
-	if (room <= 0)
-		return 0;
-	if (next_due != 0 && GetCurrentTimestamp() < next_due)
-		return 0;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "pg_solana: claiming webhook deliveries");
-
-	/* nothing to do when the extension is not installed here */
-	ret = SPI_execute("SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
-					  "ON n.oid = p.pronamespace WHERE n.nspname = 'solana' "
-					  "AND p.proname = '_webhook_claim'", true, 1);
-	if (ret == SPI_OK_SELECT && SPI_processed == 1)
+	ret = SPI_execute_plan(kept_plan(&claim_plan, "SELECT * FROM solana._webhook_claim($1)",
+									 1, &argtype), &arg, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "solana._webhook_claim failed: %s", SPI_result_code_string(ret));
+	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		arg = Int32GetDatum(room);
-		ret = SPI_execute_with_args("SELECT * FROM solana._webhook_claim($1)",
-									1, &argtype, &arg, NULL, false, 0);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "solana._webhook_claim failed: %d", ret);
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			start_one(multi, SPI_tuptable, (int) i);
-			started++;
-		}
+		start_one(wh_multi, SPI_tuptable, (int) i);
+		started++;
+	}
+	if (started == room)
+		next_due = 0;			/* maybe more are due already */
+	else
+	{
 		/* when to look again if nothing wakes us */
-		ret = SPI_execute("SELECT solana._webhook_next_due()", true, 1);
-		next_due = 0;
+		ret = SPI_execute_plan(kept_plan(&next_due_plan, "SELECT solana._webhook_next_due()",
+										 0, NULL), NULL, NULL, true, 1);
+		next_due = DT_NOEND;
 		if (ret == SPI_OK_SELECT && SPI_processed == 1)
 		{
 			bool		isnull;
 			Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull);
 
-			next_due = isnull ? DT_NOEND : DatumGetTimestampTz(d);
+			if (!isnull)
+				next_due = DatumGetTimestampTz(d);
 		}
-		if (started == room)
-			next_due = 0;		/* maybe more are due already */
-		else if (next_due != DT_NOEND && next_due <= GetCurrentTimestamp())
-		{
-			/*
-			 * Due but held back by an endpoint's in-flight or rate limit: a
-			 * finished request resets this at once, the rate limit needs a
-			 * look now and then.
-			 */
+
+		/*
+		 * Due but held back by an endpoint's in-flight or rate limit: a
+		 * finished request resets this at once, the rate limit needs a look
+		 * now and then.
+		 */
+		if (next_due != DT_NOEND && next_due <= GetCurrentTimestamp())
 			next_due = GetCurrentTimestamp() + 100 * 1000;
+	}
+	return started;
+}
+
+/*
+ * One transaction: record the noted outcomes, then claim what the freed
+ * room allows (when `claim`).  Returns the deliveries started.
+ */
+static int
+run_pass(bool claim)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	int			room = solana_webhook_concurrency - n_in_flight;
+	int			started = 0;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pg_solana: webhook deliveries");
+
+	if (!installed())
+		next_due = DT_NOEND;	/* wait to be woken */
+	else
+	{
+		if (n_outcomes > 0)
+			record_outcomes();
+		/* the records' snapshot is gone: claim with a fresh one */
+		if (claim && room > 0)
+		{
+			PopActiveSnapshot();
+			CommandCounterIncrement();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			started = claim_in_xact(room);
 		}
 	}
-	else
-		next_due = DT_NOEND;
 
 	SPI_finish();
 	PopActiveSnapshot();
@@ -408,6 +462,17 @@ solana_webhooks_claim(CURLM *multi, int budget)
 	pgstat_report_activity(STATE_IDLE, NULL);
 	MemoryContextSwitchTo(oldcxt);
 	return started;
+}
+
+int
+solana_webhooks_claim(CURLM *multi, int budget)
+{
+	wh_multi = multi;
+	if (solana_webhook_concurrency - n_in_flight <= 0 || budget <= 0)
+		return 0;
+	if (n_outcomes == 0 && next_due != 0 && GetCurrentTimestamp() < next_due)
+		return 0;
+	return run_pass(true);
 }
 
 bool
@@ -474,10 +539,10 @@ solana_webhooks_done(solana_http_req *req)
 	slot_free(s);
 }
 
-int
-solana_webhooks_flush(void)
+/* inside a transaction: write the noted outcomes */
+static void
+record_outcomes(void)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
 	Datum	   *ids,
 			   *st,
 			   *er,
@@ -492,15 +557,7 @@ solana_webhooks_flush(void)
 	int			dims[1];
 	int			lbs[1] = {1};
 	int			n = n_outcomes;
-
-	if (n == 0)
-		return 0;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "pg_solana: recording webhook deliveries");
+	int			ret;
 
 	ids = palloc(sizeof(Datum) * n);
 	st = palloc(sizeof(Datum) * n);
@@ -527,19 +584,24 @@ solana_webhooks_flush(void)
 	args[2] = PointerGetDatum(construct_md_array(er, er_null, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
 	args[3] = PointerGetDatum(construct_array(la, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	args[4] = PointerGetDatum(construct_md_array(ra, ra_null, 1, dims, lbs, INT4OID, 4, true, TYPALIGN_INT));
-	if (SPI_execute_with_args("SELECT solana._webhook_record($1, $2, $3, $4, $5)",
-							  5, types, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "solana._webhook_record failed");
-
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
-	MemoryContextSwitchTo(oldcxt);
+	ret = SPI_execute_plan(kept_plan(&record_plan,
+									 "SELECT solana._webhook_record($1, $2, $3, $4, $5)",
+									 5, types), args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "solana._webhook_record failed: %s", SPI_result_code_string(ret));
 	n_outcomes = 0;
-	/* failures may have scheduled retries; recompute at the next claim */
+	/* failures may have scheduled retries */
 	next_due = 0;
+}
+
+int
+solana_webhooks_flush(void)
+{
+	int			n = n_outcomes;
+
+	if (n == 0)
+		return 0;
+	run_pass(wh_multi != NULL);
 	return n;
 }
 
