@@ -40,3 +40,10 @@ AS 'MODULE_PATHNAME', 'solana_rpc_cache_reset';
 COMMENT ON FUNCTION solana.rpc_cache_reset() IS
     'drop every cached solana.rpc response (counters are kept)';
 REVOKE ALL ON FUNCTION solana.rpc_cache_reset() FROM PUBLIC;
+
+-- The dispatcher finds queues with due jobs of built-in kinds here, so
+-- that application queues of other kinds cost it nothing.  Kinds of
+-- later issues (webhook, transaction) are listed already.
+CREATE INDEX jobs_dispatch_idx ON solana.jobs (queue, run_at)
+    WHERE state = 'queued'
+      AND kind IN ('http', 'rpc', 'account_refresh', 'webhook', 'transaction');

@@ -16,8 +16,9 @@
  * trigger); delayed and retried jobs are covered by a timer set to the
  * earliest run_at or lease expiry.  Nothing is polled while idle.
  *
- * Adding a kind: write its start and finish functions and add one line
- * to job_kinds[].
+ * Adding a kind: write its start and finish functions, add one line to
+ * job_kinds[], and add the name to the predicate of jobs_dispatch_idx
+ * (sql/install/35_dispatcher.sql) if it is not there yet.
  */
 #include "postgres.h"
 
@@ -124,6 +125,7 @@ static CURLM *multi = NULL;
 static char worker_name[64];
 static int	worker_index;
 static MemoryContext jobs_cxt;
+static bool extension_ready = false;	/* solana.jobs exists here */
 
 /* ---------------------------------------------------------------- */
 /* commit-time wake-up                                               */
@@ -688,6 +690,28 @@ text_array(List *names)
 										   TYPALIGN_INT));
 }
 
+/* the built-in kinds as an SQL list literal: ('http', 'rpc', ...) */
+static const char *
+kinds_sql(void)
+{
+	static char buf[512];
+
+	if (buf[0] == '\0')
+	{
+		StringInfoData s;
+
+		initStringInfo(&s);
+		appendStringInfoChar(&s, '(');
+		for (int i = 0; i < lengthof(job_kinds); i++)
+			appendStringInfo(&s, "%s%s", i ? ", " : "",
+							 quote_literal_cstr(job_kinds[i].name));
+		appendStringInfoChar(&s, ')');
+		strlcpy(buf, s.data, sizeof(buf));
+		pfree(s.data);
+	}
+	return buf;
+}
+
 static int64
 claim_jobs(bool *full)
 {
@@ -698,14 +722,20 @@ claim_jobs(bool *full)
 	Datum		kinds;
 	bool		all = strcmp(solana_dispatcher_queues, "*") == 0;
 	bool		isnull;
+	List	   *served = NIL;
+	Datum		served_arr = (Datum) 0;
+	Oid			served_types[1] = {TEXTARRAYOID};
+	char		served_nulls[1];
 
 	*full = false;
+	extension_ready = true;
 	batch_begin("pg_solana dispatcher: claiming jobs");
 	if (SPI_execute("SELECT pg_catalog.to_regclass('solana.jobs') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
 		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
 	{
 		/* the extension is not installed here (yet): wait to be woken */
 		batch_end();
+		extension_ready = false;
 		return 0;
 	}
 	{
@@ -716,21 +746,7 @@ claim_jobs(bool *full)
 		kinds = text_array(names);
 	}
 
-	if (all)
-	{
-		if (SPI_execute("SELECT name FROM solana.queues WHERE NOT paused ORDER BY name",
-						true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not list queues");
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			MemoryContext old = MemoryContextSwitchTo(outer);
-
-			queues = lappend(queues, SPI_getvalue(SPI_tuptable->vals[i],
-												  SPI_tuptable->tupdesc, 1));
-			MemoryContextSwitchTo(old);
-		}
-	}
-	else
+	if (!all)
 	{
 		char	   *copy = pstrdup(solana_dispatcher_queues);
 		char	   *save = NULL;
@@ -745,8 +761,31 @@ claim_jobs(bool *full)
 			while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
 				*--end = '\0';
 			if (*tok)
-				queues = lappend(queues, tok);
+				served = lappend(served, tok);
 		}
+		served_arr = text_array(served);
+	}
+	served_nulls[0] = all ? 'n' : ' ';
+
+	/*
+	 * Only queues holding due jobs of built-in kinds are claimed from:
+	 * an index scan of jobs_dispatch_idx (the literal kind list lets the
+	 * planner prove its predicate), so application queues cost nothing.
+	 */
+	if (SPI_execute_with_args(psprintf("SELECT DISTINCT j.queue FROM solana.jobs j"
+									   " WHERE j.state = 'queued' AND j.kind IN %s"
+									   "   AND j.run_at <= pg_catalog.now()"
+									   "   AND ($1 IS NULL OR j.queue = ANY ($1))"
+									   " ORDER BY 1", kinds_sql()),
+							  1, served_types, &served_arr, served_nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list queues with due jobs");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		queues = lappend(queues, SPI_getvalue(SPI_tuptable->vals[i],
+											  SPI_tuptable->tupdesc, 1));
+		MemoryContextSwitchTo(old);
 	}
 
 	for (ListCell *lc = list_head(queues); lc != NULL && capacity > 0; lc = lnext(queues, lc))
@@ -797,22 +836,22 @@ claim_jobs(bool *full)
 
 	if (!*full)
 	{
-		Oid			types[2] = {TEXTARRAYOID, TEXTARRAYOID};
-		Datum		args[2];
-		char		nulls[2] = {' ', all ? 'n' : ' '};
+		const char *k = kinds_sql();
 		int			rc;
 
-		args[0] = kinds;
-		args[1] = all ? (Datum) 0 : text_array(queues);
-		rc = SPI_execute_with_args(
-								   "SELECT (extract(epoch FROM min(CASE"
-								   "   WHEN j.state = 'running' THEN j.lease_expires_at"
-								   "   WHEN j.run_at > pg_catalog.now() THEN j.run_at"
-								   "   ELSE pg_catalog.now() + interval '1 second' END)) * 1e6)::bigint"
-								   "  FROM solana.jobs j JOIN solana.queues q ON q.name = j.queue"
-								   " WHERE j.state IN ('queued', 'running') AND j.kind = ANY ($1)"
-								   "   AND NOT q.paused AND ($2 IS NULL OR j.queue = ANY ($2))",
-								   2, types, args, nulls, true, 1);
+		/* due jobs left unclaimed (queue limits): look again in a second */
+		rc = SPI_execute_with_args(psprintf(
+											"SELECT (extract(epoch FROM least("
+											" (SELECT min(CASE WHEN j.run_at > pg_catalog.now() THEN j.run_at"
+											"                  ELSE pg_catalog.now() + interval '1 second' END)"
+											"    FROM solana.jobs j JOIN solana.queues q ON q.name = j.queue"
+											"   WHERE j.state = 'queued' AND j.kind IN %s AND NOT q.paused"
+											"     AND ($1 IS NULL OR j.queue = ANY ($1))),"
+											" (SELECT min(j.lease_expires_at) FROM solana.jobs j"
+											"   WHERE j.state = 'running' AND j.kind IN %s"
+											"     AND ($1 IS NULL OR j.queue = ANY ($1))))) * 1e6)::bigint",
+											k, k),
+								   1, served_types, &served_arr, served_nulls, true, 1);
 		if (rc == SPI_OK_SELECT && SPI_processed == 1)
 		{
 			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -1066,10 +1105,11 @@ solana_dispatcher_main(Datum arg)
 			next_due = claim_jobs(&full);
 			want_claim = full;
 		}
-		solana_webhooks_claim(multi, INT_MAX);
+		if (extension_ready)
+			solana_webhooks_claim(multi, INT_MAX);
 		next_start = start_pending();
 		collect_running();
-		if (solana_webhooks_flush() > 0)
+		if (extension_ready && solana_webhooks_flush() > 0)
 			continue;			/* room freed; retries may be due */
 		if (!dlist_is_empty(&finished))
 		{
@@ -1086,7 +1126,8 @@ solana_dispatcher_main(Datum arg)
 		now = solana_now_us();
 		timeout_ms = wake_at == 0 ? 600000 :
 			(long) Max(0, Min((wake_at - now + 999) / 1000, 600000));
-		timeout_ms = solana_webhooks_next_ms(timeout_ms);
+		if (extension_ready)
+			timeout_ms = solana_webhooks_next_ms(timeout_ms);
 		if (solana_http_wait(multi, timeout_ms, PG_WAIT_EXTENSION))
 		{
 			ResetLatch(MyLatch);
