@@ -14,7 +14,7 @@
 -- same signed bytes; re-signing needs the row to be `expired`).
 --
 -- Steps:
---   begin     getLatestBlockhash; waits for an in-flight slot
+--   begin     getLatestBlockhash (again after waiting for an in-flight slot)
 --   fees      getRecentPrioritizationFees over the writable accounts
 --   simulate  simulateTransaction (no signature check) for the unit limit
 --   send      sendTransaction of the signed bytes (preflight on the
@@ -155,20 +155,6 @@ BEGIN
     END IF;
 
     IF step = 'begin' THEN
-        -- the concurrency limit: transactions signed and not yet landed
-        limit_global := coalesce(nullif(current_setting('solana.max_in_flight_transactions', true), '')::integer, 0);
-        limit_batch := (opts->>'max_in_flight')::integer;
-        IF limit_global > 0 OR limit_batch IS NOT NULL THEN
-            PERFORM pg_advisory_xact_lock(hashtext('solana.transactions in flight'));
-            IF (limit_global > 0 AND (SELECT count(*) FROM solana.transactions
-                                       WHERE state IN ('signed', 'sent')) >= limit_global)
-               OR (limit_batch IS NOT NULL AND (SELECT count(*) FROM solana.transactions
-                                                 WHERE batch_id = t.batch_id
-                                                   AND state IN ('signed', 'sent')) >= limit_batch) THEN
-                RETURN solana._transaction_requeue(job_id, payload, 250,
-                                                   'waiting for an in-flight slot');
-            END IF;
-        END IF;
         payload := payload || jsonb_build_object(
             'blockhash', res->'value'->>'blockhash',
             'last_valid_block_height', (res->'value'->>'lastValidBlockHeight')::bigint,
@@ -218,10 +204,35 @@ BEGIN
     END IF;
 
     IF step = 'sign' THEN
-        w := solana._transaction_sign(tx_id, payload->>'blockhash',
-                                      (payload->>'last_valid_block_height')::bigint,
-                                      (payload->>'compute_unit_limit')::integer,
-                                      (payload->>'compute_unit_price')::bigint);
+        -- the concurrency limit: transactions signed and not yet landed
+        limit_global := coalesce(nullif(current_setting('solana.max_in_flight_transactions', true), '')::integer, 0);
+        limit_batch := (opts->>'max_in_flight')::integer;
+        IF limit_global > 0 OR limit_batch IS NOT NULL THEN
+            PERFORM pg_advisory_xact_lock(hashtext('solana.transactions in flight'));
+            IF (limit_global > 0 AND (SELECT count(*) FROM solana.transactions
+                                       WHERE state IN ('signed', 'sent')) >= limit_global)
+               OR (limit_batch IS NOT NULL AND (SELECT count(*) FROM solana.transactions
+                                                 WHERE batch_id = t.batch_id
+                                                   AND state IN ('signed', 'sent')) >= limit_batch) THEN
+                RETURN solana._transaction_requeue(job_id,
+                    solana._transaction_payload(payload, 'begin', 'getLatestBlockhash',
+                                                '[{"commitment":"confirmed"}]'), 250,
+                                                   'waiting for an in-flight slot');
+            END IF;
+        END IF;
+        BEGIN
+            w := solana._transaction_sign(tx_id, payload->>'blockhash',
+                                          (payload->>'last_valid_block_height')::bigint,
+                                          (payload->>'compute_unit_limit')::integer,
+                                          (payload->>'compute_unit_price')::bigint);
+        EXCEPTION WHEN unique_violation THEN
+            -- the same message under the same blockhash as another row:
+            -- the cluster would take it for a duplicate; wait for a new one
+            RETURN solana._transaction_requeue(job_id,
+                solana._transaction_payload(payload, 'begin', 'getLatestBlockhash',
+                                            '[{"commitment":"confirmed"}]'), 500,
+                'same signature as another transaction: waiting for a new blockhash');
+        END;
         RETURN solana._transaction_requeue(job_id,
             solana._transaction_payload(payload - 'compute_unit_limit' - 'compute_unit_price', 'send', 'sendTransaction',
                 jsonb_build_array(solana._base64(w),
