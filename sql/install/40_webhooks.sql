@@ -92,6 +92,8 @@ CREATE TABLE solana.webhooks (
                         CHECK (timeout >= '100 milliseconds' AND timeout <= '5 minutes'),
     max_in_flight       int NOT NULL DEFAULT 16 CHECK (max_in_flight BETWEEN 1 AND 1024),
     rate_limit          int CHECK (rate_limit >= 1),
+    rate_window_start   timestamptz,
+    rate_window_used    int NOT NULL DEFAULT 0,
     retry_schedule      interval[]
                         CHECK (cardinality(retry_schedule) > 0),
     headers             jsonb NOT NULL DEFAULT '{}',
@@ -113,7 +115,9 @@ COMMENT ON COLUMN solana.webhooks.disabled_reason IS 'why the dispatcher disable
 COMMENT ON COLUMN solana.webhooks.max_attempts IS 'attempts before a delivery is dead';
 COMMENT ON COLUMN solana.webhooks.timeout IS 'whole-request timeout of one attempt';
 COMMENT ON COLUMN solana.webhooks.max_in_flight IS 'concurrent requests to this endpoint at most';
-COMMENT ON COLUMN solana.webhooks.rate_limit IS 'attempts per second at most (NULL: unlimited)';
+COMMENT ON COLUMN solana.webhooks.rate_limit IS 'attempts per second at most (NULL: unlimited), counted in one-second windows';
+COMMENT ON COLUMN solana.webhooks.rate_window_start IS 'rate limit: start of the current one-second window';
+COMMENT ON COLUMN solana.webhooks.rate_window_used IS 'rate limit: attempts started in the current window';
 COMMENT ON COLUMN solana.webhooks.retry_schedule IS 'wait after the 1st, 2nd, ... failure, the last repeating (NULL: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h); +-10% jitter';
 COMMENT ON COLUMN solana.webhooks.headers IS 'custom request headers, a JSON object of strings';
 COMMENT ON COLUMN solana.webhooks.created_by IS 'the owning role: only it (and superusers) sees the row';
@@ -153,7 +157,9 @@ $$;
 COMMENT ON FUNCTION solana._webhooks_validate() IS
     'trigger: check url, headers, secrets and retry schedule of a webhook; re-enabling resets the breaker';
 REVOKE ALL ON FUNCTION solana._webhooks_validate() FROM PUBLIC;
-CREATE TRIGGER webhooks_validate BEFORE INSERT OR UPDATE ON solana.webhooks
+CREATE TRIGGER webhooks_validate
+    BEFORE INSERT OR UPDATE OF url, headers, secret, previous_secret, retry_schedule, enabled
+    ON solana.webhooks
     FOR EACH ROW EXECUTE FUNCTION solana._webhooks_validate();
 
 -- ---------------------------------------------------------------------
@@ -185,8 +191,9 @@ CREATE INDEX webhook_deliveries_due_idx ON solana.webhook_deliveries (webhook_id
     WHERE state IN ('pending', 'failed');
 CREATE INDEX webhook_deliveries_in_flight_idx ON solana.webhook_deliveries (lease_expires_at)
     WHERE state = 'in_flight';
-CREATE INDEX webhook_deliveries_created_idx ON solana.webhook_deliveries (webhook_id, created_at);
-CREATE INDEX webhook_deliveries_attempt_idx ON solana.webhook_deliveries (webhook_id, last_attempt_at);
+-- every claim and outcome is a non-HOT update (state is in index
+-- predicates), so indexes are few; replay's time range uses a BRIN
+CREATE INDEX webhook_deliveries_created_idx ON solana.webhook_deliveries USING brin (created_at);
 COMMENT ON TABLE solana.webhook_deliveries IS
     'the webhook outbox: one row per message per webhook, written in the transaction of its source row and sent by the dispatcher after commit';
 COMMENT ON COLUMN solana.webhook_deliveries.message_id IS 'the webhook-id header: stable for a source row (evt_<signature>_<log_index>, job_<id>_<state>, msg_<random>), the same on every attempt and replay';
@@ -484,10 +491,9 @@ BEGIN
                                          WHERE f.state = 'in_flight' AND f.webhook_id = w.id),
                      CASE WHEN w.circuit_open_until IS NOT NULL THEN 1 ELSE max_cnt END,
                      CASE WHEN w.rate_limit IS NULL THEN max_cnt
-                          ELSE w.rate_limit - (SELECT count(*) FROM solana.webhook_deliveries r
-                                                WHERE r.webhook_id = w.id
-                                                  AND r.last_attempt_at > now() - interval '1 second')
-                     END) AS n
+                          WHEN w.rate_window_start > now() - interval '1 second'
+                          THEN w.rate_limit - w.rate_window_used
+                          ELSE w.rate_limit END) AS n
           FROM solana.webhooks w
          WHERE w.enabled
            AND (w.circuit_open_until IS NULL OR w.circuit_open_until <= now())
@@ -512,6 +518,15 @@ BEGIN
           FROM picked
          WHERE d.id = picked.id
         RETURNING d.id, d.webhook_id, d.message_id, d.payload, d.attempts
+    ), windows AS (
+        -- rate-limited endpoints: count the attempts of this window
+        UPDATE solana.webhooks w
+           SET rate_window_used = CASE WHEN w.rate_window_start > now() - interval '1 second'
+                                       THEN w.rate_window_used ELSE 0 END + k.cnt,
+               rate_window_start = CASE WHEN w.rate_window_start > now() - interval '1 second'
+                                        THEN w.rate_window_start ELSE now() END
+          FROM (SELECT c.webhook_id, count(*)::int AS cnt FROM claimed c GROUP BY 1) k
+         WHERE w.id = k.webhook_id AND w.rate_limit IS NOT NULL
     )
     SELECT c.id, c.webhook_id, w.url, w.secret,
            CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END,

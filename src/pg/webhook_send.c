@@ -30,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "pg_solana.h"
@@ -438,6 +439,14 @@ run_pass(bool claim)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pg_solana: webhook deliveries");
+
+	/*
+	 * A claim or outcome lost in a crash only means a repeat with the same
+	 * webhook-id (the lease expires, the row is sent again), which
+	 * receivers must tolerate anyway: no need to wait for the WAL flush.
+	 */
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 
 	if (!installed())
 		next_due = DT_NOEND;	/* wait to be woken */

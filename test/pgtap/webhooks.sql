@@ -35,7 +35,7 @@ SELECT is_empty($$
        AND p.proname NOT IN ('_webhook_require', '_webhook_exists', '_webhook_wake')
        AND has_function_privilege('public', p.oid, 'EXECUTE')
 $$, 'webhook helpers are not executable by PUBLIC');
-SELECT is(current_setting('solana.webhook_allow_private'), 'off', 'the SSRF guard is on by default');
+SELECT is((SELECT boot_val FROM pg_settings WHERE name = 'solana.webhook_allow_private'), 'off', 'the SSRF guard is on by default');
 
 -- signing: sign-1 and sign-secret-without-whsec-prefix of webhooks.json
 SELECT is(solana.webhook_sign('whsec_vegDrTj/DsucJk9Pq45b7/QVLLhgNq51rIWCnYG9Y3I=',
@@ -256,6 +256,18 @@ SELECT is((SELECT count(*) FROM solana.webhook_deliveries WHERE state = 'dead'),
 SELECT is(solana.replay_deliveries((SELECT id FROM sm), '-infinity', 'infinity'), 2, 'replay the delivered ones');
 SELECT is((SELECT count(DISTINCT message_id) FROM solana.webhook_deliveries WHERE replay_of IS NOT NULL), 2::bigint,
           'replays keep their message ids');
+-- rate limit: attempts per one-second window
+CREATE TEMP TABLE rl AS
+SELECT (solana.add_webhook('rl', 'https://example.com/rl', rate_limit => 2, event_types => '{message}')).id AS id;
+SELECT solana.send_webhook((SELECT id FROM rl), '{}') FROM generate_series(1, 5);
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10) c WHERE c.webhook_id = (SELECT id FROM rl)), 2::bigint,
+          'rate_limit 2: two attempts in this second');
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10) c WHERE c.webhook_id = (SELECT id FROM rl)), 0::bigint,
+          'then none until the window moves on');
+UPDATE solana.webhooks SET rate_window_start = now() - interval '2 s' WHERE id = (SELECT id FROM rl);
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10) c WHERE c.webhook_id = (SELECT id FROM rl)), 2::bigint,
+          'two more in the next window');
+DELETE FROM solana.webhooks WHERE id = (SELECT id FROM rl);
 -- an expired lease is claimed again
 UPDATE solana.webhooks SET max_in_flight = 100 WHERE id = (SELECT id FROM sm);
 CREATE TEMP TABLE c7 AS SELECT * FROM solana._webhook_claim(100);
