@@ -216,6 +216,23 @@ COMMENT ON FUNCTION solana._transaction_expire(bigint, bigint, boolean) IS
     'internal: mark expired once the block height passed last_valid_block_height and the signature never landed';
 REVOKE ALL ON FUNCTION solana._transaction_expire(bigint, bigint, boolean) FROM PUBLIC;
 
+-- the job of a transaction row: one attempt is used per step (part 62),
+-- and an unexpected error is retried within seconds
+CREATE FUNCTION solana._transaction_enqueue(tx_id bigint, batch_id bigint) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, solana AS $$
+DECLARE
+    j bigint;
+BEGIN
+    j := solana.enqueue('solana_transactions', 'transaction',
+                        jsonb_build_object('transaction_id', tx_id, 'batch_id', batch_id),
+                        max_attempts => 1000000000);
+    UPDATE solana.jobs SET backoff_base = '200 milliseconds', backoff_cap = '5 seconds'
+     WHERE id = j;
+    RETURN j;
+END
+$$;
+REVOKE ALL ON FUNCTION solana._transaction_enqueue(bigint, bigint) FROM PUBLIC;
+
 -- options.retry_individually: a failed transaction of several
 -- instructions becomes one new intent per instruction
 CREATE FUNCTION solana._transaction_split(tx_id bigint) RETURNS integer
@@ -242,8 +259,7 @@ BEGIN
         VALUES (t.batch_id, next_seq + n, ARRAY[t.instructions[i]], t.payer, t.signers, t.version,
                 t.lookup_tables, t.compute_unit_limit, t.compute_unit_price, t.id, i)
         RETURNING id INTO new_id;
-        PERFORM solana.enqueue('solana_transactions', 'transaction',
-                               jsonb_build_object('transaction_id', new_id, 'batch_id', t.batch_id));
+        PERFORM solana._transaction_enqueue(new_id, t.batch_id);
         n := n + 1;
     END LOOP;
     RETURN n;
@@ -289,8 +305,7 @@ BEGIN
     payer := solana.keypair_pubkey(signers[1]);
     INSERT INTO solana.transaction_batches (signers, options)
     VALUES (submit_instructions.signers, options) RETURNING id INTO b;
-    -- max_in_flight is applied by the transaction jobs (part 62) when
-    -- they are about to sign
+    -- max_in_flight is applied at signing by the jobs (part 62)
     IF max_in_flight IS NOT NULL AND max_in_flight < 1 THEN
         RAISE EXCEPTION 'invalid max_in_flight: %', max_in_flight USING ERRCODE = '22023',
             HINT = 'Give a positive number of transactions.';
@@ -309,8 +324,8 @@ BEGIN
                     (options->>'compute_unit_limit')::integer,
                     (options->>'compute_unit_price')::bigint)
             RETURNING id INTO tx_id;
-            PERFORM solana.enqueue('solana_transactions', 'transaction',
-                                   jsonb_build_object('transaction_id', tx_id, 'batch_id', b));
+            -- one job per transaction, run by the dispatcher (part 62)
+            PERFORM solana._transaction_enqueue(tx_id, b);
             seq := seq + 1;
         END IF;
         EXIT WHEN i > cardinality(instructions);

@@ -25,12 +25,6 @@
 --             unknown -> expired, then begin (re-sign with a new blockhash)
 --   fetch     getTransaction: slot, fee, compute units, error, logs
 
--- the queue, created with settings fit for step-by-step jobs: one
--- attempt is used per step, and an unexpected error retries quickly
-INSERT INTO solana.queues (name, max_attempts, backoff_base, backoff_cap)
-VALUES ('solana_transactions', 1000000000, '200 milliseconds', '5 seconds')
-ON CONFLICT (name) DO NOTHING;
-
 -- base64 without the line breaks encode() puts every 76 characters
 CREATE FUNCTION solana._base64(b bytea) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, solana AS $$
