@@ -256,81 +256,6 @@ rd_u64(const uint8_t *p)
 	return (uint64_t) rd_u32(p) | (uint64_t) rd_u32(p + 4) << 32;
 }
 
-/*
- * Fast base58 of a 32-byte key (pubkeys dominate decoding time).  The
- * key is read as 16 big-endian 16-bit limbs; b58_table[i] holds
- * 2^(16 * (15 - i)) in base 58^5 (nine limbs, most significant first),
- * so the key in base 58^5 is the limb-wise sum of limb[i] * table[i],
- * each sum below 2^49, then carried.  Each base-58^5 limb gives five
- * digits.  Cross-checked against ps_base58_encode_32 in test_borsh.c.
- */
-static const uint32_t b58_table[16][9] = {
-	{51, 193949502, 379036090, 251569874, 54986468, 592922933, 617770250, 134113208, 112798976},
-	{0, 513735, 77223048, 437087610, 300156666, 605448490, 214625350, 141436834, 379377856},
-	{0, 7, 550667440, 502289454, 590921969, 218521078, 449746271, 329522580, 147129216},
-	{0, 0, 78508, 646269101, 118408823, 91512303, 209184527, 413102373, 153715680},
-	{0, 0, 1, 129927158, 369653173, 132272267, 572542671, 542099546, 373098944},
-	{0, 0, 0, 11997, 486083817, 3737691, 294005210, 247894721, 289024608},
-	{0, 0, 0, 0, 120159885, 61623640, 602469411, 650531698, 433312448},
-	{0, 0, 0, 0, 1833, 324463681, 385795061, 551597588, 21339008},
-	{0, 0, 0, 0, 0, 18362829, 581699268, 96364747, 31287840},
-	{0, 0, 0, 0, 0, 280, 127692781, 389432875, 357132832},
-	{0, 0, 0, 0, 0, 0, 2806207, 58785206, 439182400},
-	{0, 0, 0, 0, 0, 0, 42, 537767569, 410450016},
-	{0, 0, 0, 0, 0, 0, 0, 428844, 314894464},
-	{0, 0, 0, 0, 0, 0, 0, 6, 356826688},
-	{0, 0, 0, 0, 0, 0, 0, 0, 65536},
-	{0, 0, 0, 0, 0, 0, 0, 0, 1},
-};
-
-size_t
-ps_borsh_base58_32(const uint8_t in[32], char out[45])
-{
-	static const char alphabet[] =
-		"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	uint64_t	acc[9] = {0};
-	char		raw[45];
-	int			i,
-				j,
-				zeros = 0,
-				start = 0;
-	size_t		n = 0;
-
-	for (i = 0; i < 16; i++)
-	{
-		uint64_t	limb = (uint64_t) in[2 * i] << 8 | in[2 * i + 1];
-
-		for (j = 0; j < 9; j++)
-			acc[j] += limb * b58_table[i][j];
-	}
-	for (j = 8; j > 0; j--)
-	{
-		acc[j - 1] += acc[j] / 656356768u;
-		acc[j] %= 656356768u;
-	}
-	for (j = 0; j < 9; j++)
-	{
-		uint32_t	v = (uint32_t) acc[j];
-		int			k;
-
-		for (k = 4; k >= 0; k--)
-		{
-			raw[5 * j + k] = (char) (v % 58);
-			v /= 58;
-		}
-	}
-	while (zeros < 32 && in[zeros] == 0)
-		zeros++;
-	while (start < 45 && raw[start] == 0)
-		start++;
-	for (i = 0; i < zeros; i++)
-		out[n++] = '1';
-	for (i = start; i < 45; i++)
-		out[n++] = alphabet[(int) raw[i]];
-	out[n] = '\0';
-	return n;
-}
-
 static int	decode_node(dc_t *dc, uint32_t node);
 
 /* the fields of a struct (object) or tuple (array) */
@@ -473,8 +398,8 @@ decode_node(dc_t *dc, uint32_t node)
 			}
 		case PS_K_PUBKEY:
 			{
-				char		b58[46];
-				size_t		n = ps_borsh_base58_32(at, b58);
+				char		b58[PS_BASE58_PUBKEY_MAX_LEN + 1];
+				size_t		n = ps_base58_encode_32(at, b58);
 
 				ps_buf_putc(dc->out, '"');
 				ps_buf_append(dc->out, b58, n);

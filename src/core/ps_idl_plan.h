@@ -114,11 +114,4 @@ extern int	ps_borsh_decode_item(const ps_idl_plan_t *plan, uint32_t type,
 								 int allow_trailing, int flags, ps_buf_t *out,
 								 ps_idl_error_t *err);
 
-/*
- * ps_borsh_base58_32 writes the base58 text of a 32-byte key and a nul
- * to `out` (at least 45 bytes) and returns its length; the same text as
- * ps_base58_encode_32, several times faster.
- */
-extern size_t ps_borsh_base58_32(const uint8_t in[32], char out[45]);
-
 #endif							/* PS_IDL_PLAN_H */

@@ -17,7 +17,6 @@
 #include "ps_buf.h"
 #include "ps_error.h"
 #include "ps_idl.h"
-#include "ps_idl_plan.h"
 
 #define MAX_DATA 65536
 
@@ -418,48 +417,9 @@ cpi_events(json_t *fx)
 	ps_test_end();
 }
 
-/* the fast 32-byte base58 against the general codec */
-static void
-base58_fast(void)
-{
-	uint8_t		k[32];
-	uint32_t	seed = 99;
-	int			i,
-				j,
-				bad = 0;
-
-	ps_test_begin("fast pubkey base58 equals ps_base58_encode_32 (20000 keys, zeros, 0xff)");
-	for (i = 0; i < 20000; i++)
-	{
-		char		a[64],
-					b[64];
-
-		for (j = 0; j < 32; j++)
-		{
-			seed = seed * 1103515245u + 12345u;
-			k[j] = (uint8_t) (seed >> 16);
-		}
-		if (i < 33)
-			memset(k, 0, (size_t) i);	/* leading zero bytes, up to all */
-		if (i == 33)
-			memset(k, 0xff, 32);
-		if (i == 34)
-		{
-			memset(k, 0, 32);
-			k[31] = 1;
-		}
-		ps_borsh_base58_32(k, a);
-		ps_base58_encode_32(k, b);
-		if (strcmp(a, b) != 0 && bad++ < 3)
-			ps_test_fail(__FILE__, __LINE__, "key %d: %s != %s", i, a, b);
-	}
-	ps_test_end();
-}
-
 int
 main(void)
 {
-	base58_fast();
 	json_t	   *ev = ps_test_fixture("anchor_idl_events.json");
 	json_t	   *ac = ps_test_fixture("anchor_accounts.json");
 	int			i;
