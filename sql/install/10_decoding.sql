@@ -19,6 +19,8 @@ COMMENT ON COLUMN solana.programs.name IS 'metadata.name (>= 0.30) or name (lega
 COMMENT ON COLUMN solana.programs.idl IS 'the IDL as registered';
 COMMENT ON COLUMN solana.programs.idl_format IS 'anchor (>= 0.30: address and explicit discriminators) or legacy (<= 0.29: sha256 discriminators)';
 COMMENT ON COLUMN solana.programs.registered_at IS 'when this version of the IDL was registered';
+-- registered IDLs are user data: pg_dump keeps them
+SELECT pg_catalog.pg_extension_config_dump('solana.programs', '');
 
 CREATE FUNCTION solana._programs_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'solana_programs_changed' LANGUAGE C;
