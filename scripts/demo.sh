@@ -28,7 +28,8 @@ rpc_url=; ws_url=; control_url=
 if [ -f test/peer/bin/peer.js ]; then
     say "starting the local Solana peer (litesvm)"
     ( cd test/peer && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } )
-    mkdir -p "$DEMO.peer"; rm -f "$DEMO.peer/ready"
+    # a fresh ledger each run (--program cannot re-deploy onto a saved one)
+    mkdir -p "$DEMO.peer"; rm -f "$DEMO.peer/ready" "$DEMO.peer/state.json" "$DEMO.peer/state.json.svm"
     node test/peer/bin/peer.js --rpc-port 0 --ws-port 0 --state "$DEMO.peer/state.json" \
         --program all --ready-file "$DEMO.peer/ready" > "$DEMO.peer/peer.log" 2>&1 &
     PEER_PID=$!
