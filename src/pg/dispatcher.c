@@ -126,6 +126,7 @@ static char worker_name[64];
 static int	worker_index;
 static MemoryContext jobs_cxt;
 static bool extension_ready = false;	/* solana.jobs exists here */
+static MemoryContext claim_cxt = NULL;
 
 /* ---------------------------------------------------------------- */
 /* commit-time wake-up                                               */
@@ -715,7 +716,8 @@ kinds_sql(void)
 static int64
 claim_jobs(bool *full)
 {
-	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext outer;
 	List	   *queues = NIL;
 	int			capacity = solana_dispatcher_concurrency - n_live;
 	int64		next_due = 0;
@@ -727,6 +729,13 @@ claim_jobs(bool *full)
 	Oid			served_types[1] = {TEXTARRAYOID};
 	char		served_nulls[1];
 
+	/* the queue names outlive SPI_finish: a context reset per claim */
+	if (claim_cxt == NULL)
+		claim_cxt = AllocSetContextCreate(TopMemoryContext, "pg_solana dispatcher claim",
+										  ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(claim_cxt);
+	outer = claim_cxt;
+
 	*full = false;
 	extension_ready = true;
 	batch_begin("pg_solana dispatcher: claiming jobs");
@@ -735,6 +744,7 @@ claim_jobs(bool *full)
 	{
 		/* the extension is not installed here (yet): wait to be woken */
 		batch_end();
+		MemoryContextSwitchTo(caller);
 		extension_ready = false;
 		return 0;
 	}
@@ -861,7 +871,7 @@ claim_jobs(bool *full)
 		}
 	}
 	batch_end();
-	MemoryContextSwitchTo(outer);
+	MemoryContextSwitchTo(caller);
 	return next_due;
 }
 
