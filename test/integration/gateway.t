@@ -38,14 +38,14 @@ q $DB "SELECT solana.rpc('getVersion', use_cache => false)" >/dev/null
 is "$(peer_count rpc:getVersion)" 1 "use_cache => false goes to the peer"
 peer_reset
 r=$(psql -X -q -At -d $DB <<'SQL'
-SET solana.rpc_cache_ttls = 'echo=300ms';
+SET solana.rpc_cache_ttls = 'echo=2s';
 SELECT solana.rpc('echo', '["ttl", {"a": 1, "b": 2}]');
 SELECT solana.rpc('echo', '["ttl", {"b": 2, "a": 1}]');
-SELECT pg_sleep(0.5);
+SELECT pg_sleep(2.5);
 SELECT solana.rpc('echo', '["ttl", {"a": 1, "b": 2}]');
 SQL
 )
-is "$(peer_count rpc:echo)" 2 "TTL 300ms: equal params share an entry, expired after 0.5 s"
+is "$(peer_count rpc:echo)" 2 "TTL 2s: equal params share an entry, expired after 2.5 s"
 peer_reset
 r=$(psql -X -q -At -d $DB -c "SET solana.rpc_cache_ttl = 0" -c "SET solana.rpc_cache_ttls = ''" \
     -c "SELECT solana.rpc('echo', '[\"nocache\"]')" -c "SELECT solana.rpc('echo', '[\"nocache\"]')")
@@ -117,8 +117,8 @@ r=$(curl -s "$HTTP_PEER/stats" | python3 -c "
 import json, sys
 t = sorted(json.load(sys.stdin)['times'].get('rpc:echo', []))
 worst = max(sum(1 for u in t if s <= u < s + 1.0) for s in t)
-print(len(t), 'ok' if worst <= 2 + 20 + 1 else 'burst %d in 1 s' % worst, 'ok' if t[-1] - t[0] >= (40 - 2) / 20.0 * 0.9 else 'fast %.2f' % (t[-1] - t[0]))")
-is "$r" "40 ok ok" "4 backends x 10 calls at 20/s, burst 2: at most 23 in any second, >= 1.7 s in all"
+print(len(t), 'ok' if worst <= 30 else 'burst %d in 1 s' % worst, 'ok' if t[-1] - t[0] >= (40 - 2) / 20.0 * 0.9 else 'fast %.2f' % (t[-1] - t[0]))")
+is "$r" "40 ok ok" "4 backends x 10 calls at 20/s, burst 2: >= 1.7 s in all, at most 30 in any second (unlimited: ~0.2 s)"
 set_system solana.rpc_rate_limit 0
 
 # --- the local Solana peer ----------------------------------------------
