@@ -467,12 +467,17 @@ COMMENT ON VIEW solana.webhook_stats IS
 -- ---------------------------------------------------------------------
 -- Claims up to `max_cnt` due deliveries (pending or failed whose time
 -- has come, or in_flight whose lease expired), honouring each
--- endpoint's in-flight limit, rate limit and circuit breaker (one probe
--- when half-open).  Rows are locked with SKIP LOCKED, so several
--- dispatchers never claim the same delivery.
+-- endpoint's rate limit and circuit breaker (one probe when half-open),
+-- and up to twice its in-flight limit: the dispatcher sends at most
+-- max_in_flight at once and keeps the rest queued, so that a finished
+-- request is followed by the next without a database round trip (the
+-- lease, twice the timeout plus 5 s, covers the wait).  Rows are locked
+-- with SKIP LOCKED, so several dispatchers never claim the same
+-- delivery.
 CREATE FUNCTION solana._webhook_claim(max_cnt int)
     RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
-                   message_id text, body text, timeout_ms int, headers jsonb, attempts int)
+                   message_id text, body text, timeout_ms int, headers jsonb, attempts int,
+                   max_in_flight int)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, solana
 AS $$
@@ -487,8 +492,8 @@ BEGIN
     RETURN QUERY
     WITH room AS (
         SELECT w.id,
-               least(w.max_in_flight - (SELECT count(*) FROM solana.webhook_deliveries f
-                                         WHERE f.state = 'in_flight' AND f.webhook_id = w.id),
+               least(2 * w.max_in_flight - (SELECT count(*) FROM solana.webhook_deliveries f
+                                             WHERE f.state = 'in_flight' AND f.webhook_id = w.id),
                      CASE WHEN w.circuit_open_until IS NOT NULL THEN 1 ELSE max_cnt END,
                      CASE WHEN w.rate_limit IS NULL THEN max_cnt
                           WHEN w.rate_window_start > now() - interval '1 second'
@@ -513,7 +518,7 @@ BEGIN
         UPDATE solana.webhook_deliveries d
            SET state = 'in_flight', attempts = d.attempts + 1, last_attempt_at = now(),
                updated_at = now(),
-               lease_expires_at = now() + (SELECT w.timeout FROM solana.webhooks w WHERE w.id = d.webhook_id)
+               lease_expires_at = now() + 2 * (SELECT w.timeout FROM solana.webhooks w WHERE w.id = d.webhook_id)
                                         + interval '5 seconds'
           FROM picked
          WHERE d.id = picked.id
@@ -531,7 +536,7 @@ BEGIN
     SELECT c.id, c.webhook_id, w.url, w.secret,
            CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END,
            c.message_id, c.payload::text,
-           (extract(epoch FROM w.timeout) * 1000)::int, w.headers, c.attempts
+           (extract(epoch FROM w.timeout) * 1000)::int, w.headers, c.attempts, w.max_in_flight
       FROM claimed c JOIN solana.webhooks w ON w.id = c.webhook_id
      ORDER BY c.id;
 END

@@ -45,6 +45,9 @@
 typedef struct wh_slot
 {
 	int64		delivery_id;
+	int64		webhook_id;
+	int			max_in_flight;	/* the endpoint's limit */
+	bool		running;		/* in the multi (else queued) */
 	solana_http_req *req;
 	bool		skip_guard;		/* host in solana.webhook_allowed_hosts */
 	bool		refused;		/* the SSRF guard refused an address */
@@ -65,9 +68,17 @@ typedef struct wh_outcome
 	char		error[256];
 } wh_outcome;
 
-static int	n_in_flight = 0;
-static wh_slot **live = NULL;	/* the slots in flight, n_in_flight of them */
+/*
+ * Claimed deliveries wait in `live` as queued slots until their endpoint
+ * and the total allow another request (up to twice the limits are
+ * claimed), so a finished request is followed by the next one at once,
+ * without waiting for the database.
+ */
+static int	n_live = 0;			/* queued + running */
+static int	n_running = 0;
+static wh_slot **live = NULL;
 static int	live_cap = 0;
+static CURLM *wh_multi = NULL;
 static wh_outcome *outcomes = NULL;
 static int	n_outcomes = 0;
 static int	outcomes_cap = 0;
@@ -76,7 +87,29 @@ static TimestampTz next_due = 0;	/* 0: look now */
 int
 solana_webhooks_in_flight(void)
 {
-	return n_in_flight;
+	return n_running;
+}
+
+/* start queued slots while the endpoints' and the total limits allow */
+static void
+kick(void)
+{
+	for (int i = 0; i < n_live && n_running < solana_webhook_concurrency; i++)
+	{
+		wh_slot    *s = live[i];
+		int			busy = 0;
+
+		if (s->running)
+			continue;
+		for (int k = 0; k < n_live; k++)
+			if (live[k]->running && live[k]->webhook_id == s->webhook_id)
+				busy++;
+		if (busy >= s->max_in_flight)
+			continue;
+		s->running = true;
+		n_running++;
+		solana_http_multi_add(wh_multi, s->req);
+	}
 }
 
 /* libcurl: the SSRF guard, applied to every address before connecting */
@@ -221,6 +254,8 @@ start_one(CURLM *multi, SPITupleTable *tt, int i)
 	HeapTuple	tup = tt->vals[i];
 	bool		isnull;
 	int64		id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+	int64		webhook_id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+	int32		max_in_flight = DatumGetInt32(SPI_getbinval(tup, td, 11, &isnull));
 	char	   *url = SPI_getvalue(tup, td, 3);
 	char	   *secret = SPI_getvalue(tup, td, 4);
 	char	   *prev = SPI_getvalue(tup, td, 5);
@@ -295,6 +330,8 @@ start_one(CURLM *multi, SPITupleTable *tt, int i)
 	if (s == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	s->delivery_id = id;
+	s->webhook_id = webhook_id;
+	s->max_in_flight = max_in_flight;
 	s->body_max = (size_t) solana_webhook_max_response_bytes;
 	s->skip_guard = host_allowlisted(url);
 	s->req = solana_http_new("POST", url, hv, n_h, body, strlen(body),
@@ -320,7 +357,7 @@ start_one(CURLM *multi, SPITupleTable *tt, int i)
 	curl_easy_setopt(s->req->easy, CURLOPT_ACCEPT_ENCODING, NULL);
 	curl_easy_setopt(s->req->easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(s->req->easy, CURLOPT_PIPEWAIT, 1L);
-	if (n_in_flight == live_cap)
+	if (n_live == live_cap)
 	{
 		int			cap = live_cap ? live_cap * 2 : 64;
 		wh_slot   **p = realloc(live, sizeof(wh_slot *) * cap);
@@ -333,8 +370,7 @@ start_one(CURLM *multi, SPITupleTable *tt, int i)
 		live = p;
 		live_cap = cap;
 	}
-	live[n_in_flight++] = s;
-	solana_http_multi_add(multi, s->req);
+	live[n_live++] = s;
 }
 
 /* a kept plan for `sql` with the given argument types */
@@ -357,7 +393,6 @@ kept_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
 static SPIPlanPtr record_plan = NULL;
-static CURLM *wh_multi = NULL;
 
 /* true when solana._webhook_claim exists in this database */
 static bool
@@ -394,6 +429,7 @@ claim_in_xact(int room)
 		start_one(wh_multi, SPI_tuptable, (int) i);
 		started++;
 	}
+	kick();
 	if (started == room)
 		next_due = 0;			/* maybe more are due already */
 	else
@@ -431,7 +467,7 @@ static int
 run_pass(bool claim)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
-	int			room = solana_webhook_concurrency - n_in_flight;
+	int			room = 2 * solana_webhook_concurrency - n_live;
 	int			started = 0;
 
 	SetCurrentStatementStartTimestamp();
@@ -477,7 +513,7 @@ int
 solana_webhooks_claim(CURLM *multi, int budget)
 {
 	wh_multi = multi;
-	if (solana_webhook_concurrency - n_in_flight <= 0 || budget <= 0)
+	if (2 * solana_webhook_concurrency - n_live <= 0 || budget <= 0)
 		return 0;
 	if (n_outcomes == 0 && next_due != 0 && GetCurrentTimestamp() < next_due)
 		return 0;
@@ -487,8 +523,8 @@ solana_webhooks_claim(CURLM *multi, int budget)
 bool
 solana_webhooks_owns(const solana_http_req *req)
 {
-	for (int i = 0; i < n_in_flight; i++)
-		if (live[i]->req == req)
+	for (int i = 0; i < n_live; i++)
+		if (live[i]->running && live[i]->req == req)
 			return true;
 	return false;
 }
@@ -539,13 +575,17 @@ solana_webhooks_done(solana_http_req *req)
 		err[0] = '\0';
 	add_outcome(s->delivery_id, status, (int) Min(ra, INT_MAX), req->elapsed_ms,
 				err[0] ? err : NULL);
-	for (int i = 0; i < n_in_flight; i++)
+	for (int i = 0; i < n_live; i++)
 		if (live[i] == s)
 		{
-			live[i] = live[--n_in_flight];
+			/* keep the queue's order: it is short */
+			memmove(&live[i], &live[i + 1], sizeof(wh_slot *) * (n_live - i - 1));
+			n_live--;
 			break;
 		}
+	n_running--;
 	slot_free(s);
+	kick();
 }
 
 /* inside a transaction: write the noted outcomes */
@@ -628,7 +668,12 @@ solana_webhooks_next_ms(long cap_ms)
 	int			usecs;
 
 	if (next_due == 0)
+	{
+		/* full: finished requests (socket activity) wake us */
+		if (n_outcomes == 0 && n_live >= 2 * solana_webhook_concurrency)
+			return cap_ms;
 		return 0;
+	}
 	if (next_due == DT_NOEND)
 		return cap_ms;
 	now = GetCurrentTimestamp();

@@ -192,15 +192,15 @@ SELECT matches((SELECT message_id FROM solana.webhook_deliveries d, hooks h WHER
 -- the delivery state machine, as the dispatcher drives it
 DELETE FROM solana.webhooks;
 CREATE TEMP TABLE sm AS
-SELECT (solana.add_webhook('sm', 'https://example.com/sm', max_attempts => 3, max_in_flight => 2,
+SELECT (solana.add_webhook('sm', 'https://example.com/sm', max_attempts => 3, max_in_flight => 1,
                            event_types => '{message}')).id AS id;
 SELECT solana.send_webhook((SELECT id FROM sm), jsonb_build_object('n', g), 'msg_' || g)
   FROM generate_series(1, 5) g;
 CREATE TEMP TABLE c1 AS SELECT * FROM solana._webhook_claim(10);
-SELECT is((SELECT count(*) FROM c1), 2::bigint, 'claims honour max_in_flight');
+SELECT is((SELECT count(*) FROM c1), 2::bigint, 'claims twice max_in_flight (the dispatcher sends one, queues one)');
 SELECT is((SELECT array_agg(message_id ORDER BY id) FROM c1), '{msg_1,msg_2}', 'oldest first');
 SELECT is((SELECT body FROM c1 ORDER BY id LIMIT 1), '{"n": 1}', 'the body is the payload''s jsonb text');
-SELECT is((SELECT count(*) FROM solana._webhook_claim(10)), 0::bigint, 'no more while two are in flight');
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10)), 0::bigint, 'no more while two are claimed');
 SELECT is((SELECT count(*) FROM solana.webhook_deliveries WHERE state = 'in_flight' AND attempts = 1), 2::bigint,
           'claimed rows are in_flight with one attempt');
 SELECT solana._webhook_record((SELECT array_agg(id ORDER BY id) FROM c1), '{200, 500}', '{NULL, "HTTP 500: oops"}',
