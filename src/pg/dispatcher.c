@@ -97,6 +97,7 @@ struct job_t
 	/* outcome */
 	bool		ok;
 	bool		retry;
+	int64		retry_after_ms; /* from Retry-After, or -1 */
 	char	   *result;
 	char	   *error;
 };
@@ -257,6 +258,15 @@ job_transport_failed(job_t *job, bool client_errors_final)
 	solana_http_failure_text(req, what, sizeof(what));
 	job->retry = req->result != CURLE_OK || req->status == 429 ||
 		req->status == 408 || req->status >= 500 || !client_errors_final;
+	if ((req->status == 429 || req->status == 503) && req->retry_after[0])
+	{
+		int64_t		ms;
+
+		/* the receiver said when: that replaces the queue's backoff */
+		if (ps_retry_after_ms(req->retry_after, strlen(req->retry_after),
+							  (int64_t) time(NULL), &ms) == PS_OK)
+			job->retry_after_ms = ms;
+	}
 	if (req->result == CURLE_OK && req->resp_len > 0 &&
 		pg_verifymbstr(req->resp, Min(req->resp_len, 200), true))
 		job->error = psprintf("%s: %s: %.*s", job->what, what,
@@ -833,6 +843,7 @@ claim_jobs(bool *full)
 			job->queue = SPI_getvalue(tup, td, 2);
 			job->kind_name = SPI_getvalue(tup, td, 3);
 			job->payload = DatumGetJsonbPCopy(SPI_getbinval(tup, td, 4, &isnull));
+			job->retry_after_ms = -1;
 			job->attempts = DatumGetInt32(SPI_getbinval(tup, td, 5, &isnull));
 			for (int k = 0; k < lengthof(job_kinds); k++)
 				if (strcmp(job_kinds[k].name, job->kind_name) == 0)
@@ -1001,8 +1012,11 @@ job_in_subxact(job_t *job, bool run_finish, char **err)
 			args[1] = CStringGetTextDatum(job->error ? job->error : "unknown error");
 			args[2] = BoolGetDatum(job->retry);
 			types[2] = BOOLOID;
-			rc = SPI_execute_with_args("SELECT solana.fail($1, $2, NULL, $3)",
-									   3, types, args, NULL, false, 0);
+			args[3] = Int64GetDatum(job->retry_after_ms);
+			types[3] = INT8OID;
+			rc = SPI_execute_with_args("SELECT solana.fail($1, $2,"
+									   " CASE WHEN $4 >= 0 THEN pg_catalog.make_interval(secs => $4 / 1000.0) END, $3)",
+									   4, types, args, NULL, false, 0);
 		}
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "writing job %lld back failed: %s", (long long) job->id,

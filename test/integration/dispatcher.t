@@ -61,6 +61,7 @@ f500=$(enq $Q http "{\"url\": \"$HTTP_PEER/status/500\"}" 3)
 fhang=$(enq $Q http "{\"url\": \"$HTTP_PEER/hang/3\", \"timeout\": 0.3}" 2)
 fref=$(enq $Q http "{\"url\": \"http://127.0.0.1:$PORT/\"}" 2)
 fflaky=$(enq $Q http "{\"url\": \"$HTTP_PEER/flaky/2/a\"}" 5)
+f429=$(enq $Q http "{\"url\": \"$HTTP_PEER/limited/d$$\"}" 5)
 frpc=$(enq $Q rpc '{"method": "fail"}' 2)
 fbad=$(enq $Q http '{"uri": "x"}' 5)
 fbadrpc=$(enq $Q rpc '{"method": "no such"}' 5)
@@ -74,6 +75,7 @@ like "$(job $fhang last_error)" "timed out after" "hang: timeout recorded"
 is "$(job $fref "state || ' ' || attempts")" "dead 2" "refused connection: retried, dead"
 like "$(job $fref last_error)" "connection refused" "refused connection: recorded"
 is "$(job $fflaky "state || ' ' || attempts || ' ' || (result->>'body')")" "succeeded 3 recovered" "two 500s then 200: succeeds on the third attempt"
+is "$(job $f429 "state || ' ' || attempts || ' ' || (finished_at - created_at >= interval '1 second')")" "succeeded 2 true" "429 with Retry-After: 1 waits a second (not the 100 ms backoff), then succeeds"
 is "$(job $frpc "state || ' ' || attempts")" "dead 2" "JSON-RPC error: retried, dead"
 like "$(job $frpc last_error)" "JSON-RPC error -32000: deliberate failure" "JSON-RPC error recorded with code and message"
 is "$(job $fbad "state || ' ' || attempts")" "failed 1" "payload without url fails at once, no retry"
