@@ -132,20 +132,22 @@ REVOKE ALL ON FUNCTION solana._wake_dispatcher(text[]) FROM PUBLIC;
 -- Statement-level, so one NOTIFY per statement and queue; PostgreSQL
 -- folds identical payloads of one transaction, so listeners get one
 -- message per transaction and queue, delivered at commit.
+-- SECURITY DEFINER so that enqueuing roles need no grant on the hook;
+-- everything is qualified instead of a SET search_path (hot path).
 CREATE FUNCTION solana._jobs_enqueued() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, solana AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     qs text[];
     q text;
 BEGIN
-    SELECT array_agg(DISTINCT n.queue) INTO qs
+    SELECT pg_catalog.array_agg(DISTINCT n.queue) INTO qs
       FROM new_jobs n WHERE n.state = 'queued';
     IF qs IS NULL THEN
         RETURN NULL;
     END IF;
     FOREACH q IN ARRAY qs LOOP
-        PERFORM pg_notify('solana_jobs',
-                          json_build_object('op', 'enqueued', 'queue', q)::text);
+        PERFORM pg_catalog.pg_notify('solana_jobs',
+            pg_catalog.json_build_object('op', 'enqueued', 'queue', q)::text);
     END LOOP;
     PERFORM solana._wake_dispatcher(qs);
     RETURN NULL;
@@ -251,9 +253,19 @@ DECLARE
     v_id bigint;
     v_start timestamptz;
 BEGIN
-    q := solana._queue(enqueue.queue);
-    PERFORM solana._check_job_args(enqueue.kind, enqueue.max_attempts);
-    v_start := solana._start_time(enqueue.run_at, enqueue.delay);
+    -- the helpers run only when needed: this is a hot path
+    SELECT * INTO q FROM solana.queues qq WHERE qq.name = enqueue.queue;
+    IF NOT FOUND THEN
+        q := solana._queue(enqueue.queue);
+    END IF;
+    IF enqueue.kind IS NULL OR enqueue.kind = '' OR enqueue.max_attempts < 1 THEN
+        PERFORM solana._check_job_args(enqueue.kind, enqueue.max_attempts);
+    END IF;
+    IF enqueue.run_at IS NULL AND enqueue.delay IS NULL THEN
+        v_start := pg_catalog.now();
+    ELSE
+        v_start := solana._start_time(enqueue.run_at, enqueue.delay);
+    END IF;
     IF enqueue.dedup_key IS NULL THEN
         INSERT INTO solana.jobs AS j (queue, kind, payload, priority, run_at,
                                       max_attempts, backoff_base, backoff_cap,
@@ -369,7 +381,10 @@ CREATE FUNCTION solana.claim(queue text, kinds text[] DEFAULT NULL,
                              n integer DEFAULT 1,
                              lease interval DEFAULT '30 seconds',
                              worker text DEFAULT NULL)
-RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10 AS $$
+RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10
+-- a custom plan per call costs more than the claim itself: the plans
+-- below are written to stay index scans when generic
+SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_variable
 DECLARE
     q solana.queues;
@@ -421,14 +436,16 @@ BEGIN
                                    OR qq.concurrency <> '{}'))
          ORDER BY j.priority DESC, j.run_at, j.id
          LIMIT n
-           FOR UPDATE SKIP LOCKED)
-    UPDATE solana.jobs j
-       SET state = 'running', attempts = j.attempts + 1,
-           lease_owner = worker,
-           lease_expires_at = pg_catalog.now() + lease,
-           started_at = pg_catalog.now()
-      FROM picked WHERE j.id = picked.id
-    RETURNING j.*;
+           FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE solana.jobs j
+           SET state = 'running', attempts = j.attempts + 1,
+               lease_owner = worker,
+               lease_expires_at = pg_catalog.now() + lease,
+               started_at = pg_catalog.now()
+         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
+        RETURNING j.*)
+    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
     IF FOUND THEN
         RETURN;
     END IF;
@@ -494,14 +511,16 @@ BEGIN
         -- candidates not picked stay locked, unclaimed, until commit
         SELECT c.id FROM (SELECT * FROM free UNION ALL SELECT * FROM capped) c
          ORDER BY c.priority DESC, c.run_at, c.id
-         LIMIT budget)
-    UPDATE solana.jobs j
-       SET state = 'running', attempts = j.attempts + 1,
-           lease_owner = worker,
-           lease_expires_at = pg_catalog.now() + lease,
-           started_at = pg_catalog.now()
-      FROM picked WHERE j.id = picked.id
-    RETURNING j.*;
+         LIMIT budget),
+    claimed AS (
+        UPDATE solana.jobs j
+           SET state = 'running', attempts = j.attempts + 1,
+               lease_owner = worker,
+               lease_expires_at = pg_catalog.now() + lease,
+               started_at = pg_catalog.now()
+         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
+        RETURNING j.*)
+    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
     GET DIAGNOSTICS got = ROW_COUNT;
 
     IF q.rate_limit IS NOT NULL THEN
@@ -584,12 +603,22 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = 'results, when given, pairs one result with each id.';
     END IF;
+    IF results IS NULL THEN
+        WITH done AS (
+            UPDATE solana.jobs j
+               SET state = 'succeeded', result = NULL,
+                   finished_at = pg_catalog.now(), lease_expires_at = NULL
+             WHERE j.id = ANY (ids) AND j.state = 'running'
+            RETURNING j.id, j.queue, j.kind)
+        SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
+          INTO cnt FROM done d;
+        RETURN cnt;
+    END IF;
     WITH done AS (
         UPDATE solana.jobs j
            SET state = 'succeeded', result = u.r,
                finished_at = pg_catalog.now(), lease_expires_at = NULL
-          FROM unnest(ids, coalesce(results, array_fill(NULL::jsonb, ARRAY[cardinality(ids)])))
-               AS u(id, r)
+          FROM unnest(ids, results) AS u(id, r)
          WHERE j.id = u.id AND j.state = 'running'
         RETURNING j.id, j.queue, j.kind)
     SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
