@@ -1,0 +1,180 @@
+// bench/queue/bench.js: enqueue and claim+complete rates of solana.claim,
+// graphile-worker, pg-boss and a hand-written SKIP LOCKED loop (the
+// ceiling), on one PostgreSQL database, all driven from Node with `pg`
+// so that every system pays the same client cost.  Prints one JSON line
+// per measurement: {"system", "op", "jobs", "workers", "jobs_per_sec"}.
+//   node bench.js <connection string> [jobs] [workers]
+'use strict';
+const { Client } = require('pg');
+const { run, runMigrations } = require('graphile-worker');
+const PgBoss = require('pg-boss');
+
+const conn = process.argv[2];
+const N = Number(process.argv[3] || 20000);
+const W = Number(process.argv[4] || 4);
+const BATCH = 10;
+
+async function clients(n) {
+    const cs = [];
+    for (let i = 0; i < n; i++) {
+        const c = new Client({ connectionString: conn });
+        await c.connect();
+        cs.push(c);
+    }
+    return cs;
+}
+async function closeAll(cs) { for (const c of cs) await c.end(); }
+function report(system, op, secs) {
+    console.log(JSON.stringify({ system, op, jobs: N, workers: W, jobs_per_sec: N / secs }));
+}
+// run `body(client, i)` on W clients until `remaining` reaches zero
+async function timed(cs, body) {
+    const t0 = process.hrtime.bigint();
+    await Promise.all(cs.map((c, i) => body(c, i)));
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+// N enqueues spread over W clients, one job per call
+async function enqueueSingle(cs, sql, args) {
+    let next = 0;
+    return timed(cs, async (c) => {
+        while (next < N) { const i = next++; await c.query(sql, args(i)); }
+    });
+}
+async function drain(cs, claimOnce) {
+    let done = 0;
+    return timed(cs, async (c, w) => {
+        while (done < N) {
+            const k = await claimOnce(c, w);
+            if (k === 0) { if (done >= N) break; await new Promise(r => setTimeout(r, 1)); }
+            done += k;
+        }
+    });
+}
+
+async function benchSolana(cs, admin) {
+    const reset = () => admin.query("DELETE FROM solana.jobs WHERE queue = 'bench'");
+    await reset();
+    await admin.query("INSERT INTO solana.queues (name, notify) VALUES ('bench', true) ON CONFLICT DO NOTHING");
+    report('pg_solana', 'enqueue', await enqueueSingle(cs,
+        "SELECT solana.enqueue('bench', 'noop', $1::jsonb)", i => [{ i }]));
+    await admin.query('VACUUM ANALYZE solana.jobs');
+    report('pg_solana', 'claim+complete', await drain(cs, async (c) => {
+        const r = await c.query("SELECT id FROM solana.claim('bench', NULL, 1)");
+        for (const row of r.rows) await c.query('SELECT solana.complete($1)', [row.id]);
+        return r.rowCount;
+    }));
+    await reset();
+    const t0 = process.hrtime.bigint();
+    for (let s = 0; s < N; s += 1000) {
+        const payloads = [];
+        for (let i = s; i < Math.min(s + 1000, N); i++) payloads.push(JSON.stringify({ i }));
+        await admin.query("SELECT count(*) FROM solana.enqueue_batch('bench', 'noop', $1::jsonb[])", [payloads]);
+    }
+    report('pg_solana', 'enqueue batch 1000', Number(process.hrtime.bigint() - t0) / 1e9);
+    await admin.query('VACUUM ANALYZE solana.jobs');
+    report('pg_solana', `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
+        const r = await c.query("SELECT array_agg(id) AS ids FROM solana.claim('bench', NULL, $1)", [BATCH]);
+        const ids = r.rows[0].ids;
+        if (!ids) return 0;
+        await c.query('SELECT solana.complete_batch($1::bigint[])', [ids]);
+        return ids.length;
+    }));
+    await reset();
+}
+
+// the ceiling: the least a SKIP LOCKED queue can do per job
+async function benchCeiling(cs, admin) {
+    await admin.query(`CREATE TABLE IF NOT EXISTS bench_hw (
+        id bigserial PRIMARY KEY, payload jsonb NOT NULL, priority int NOT NULL DEFAULT 0,
+        run_at timestamptz NOT NULL DEFAULT now(), state text NOT NULL DEFAULT 'queued',
+        attempts int NOT NULL DEFAULT 0, lease_expires_at timestamptz)`);
+    await admin.query("CREATE INDEX IF NOT EXISTS bench_hw_ready ON bench_hw (priority DESC, run_at, id) WHERE state = 'queued'");
+    const claim = `WITH c AS (SELECT id FROM bench_hw WHERE state = 'queued' AND run_at <= now()
+                     ORDER BY priority DESC, run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                   UPDATE bench_hw h SET state = 'running', attempts = h.attempts + 1,
+                          lease_expires_at = now() + interval '30 s'
+                     FROM c WHERE h.id = c.id RETURNING h.id`;
+    await admin.query('TRUNCATE bench_hw');
+    report('hand-written', 'enqueue', await enqueueSingle(cs,
+        'INSERT INTO bench_hw (payload) VALUES ($1::jsonb) RETURNING id', i => [{ i }]));
+    await admin.query('VACUUM ANALYZE bench_hw');
+    report('hand-written', 'claim+complete', await drain(cs, async (c) => {
+        const r = await c.query(claim, [1]);
+        for (const row of r.rows) await c.query("UPDATE bench_hw SET state = 'done' WHERE id = $1", [row.id]);
+        return r.rowCount;
+    }));
+    await admin.query('TRUNCATE bench_hw');
+    await admin.query('INSERT INTO bench_hw (payload) SELECT jsonb_build_object(\'i\', i) FROM generate_series(1, $1) i', [N]);
+    await admin.query('VACUUM ANALYZE bench_hw');
+    report('hand-written', `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
+        const r = await c.query(claim, [BATCH]);
+        if (r.rowCount === 0) return 0;
+        await c.query("UPDATE bench_hw SET state = 'done' WHERE id = ANY ($1::bigint[])", [r.rows.map(x => x.id)]);
+        return r.rowCount;
+    }));
+    await admin.query('TRUNCATE bench_hw');
+}
+
+async function benchGraphile(cs, admin) {
+    await runMigrations({ connectionString: conn, logger: quietLogger() });
+    await admin.query('DELETE FROM graphile_worker._private_jobs');
+    report('graphile-worker', 'enqueue', await enqueueSingle(cs,
+        "SELECT graphile_worker.add_job('noop', $1::json)", i => [{ i }]));
+    await admin.query('VACUUM ANALYZE graphile_worker._private_jobs');
+    let done = 0, finish;
+    const all = new Promise(r => { finish = r; });
+    const t0 = process.hrtime.bigint();
+    const runner = await run({
+        connectionString: conn, concurrency: W, noHandleSignals: true, pollInterval: 50,
+        logger: quietLogger(),
+        taskList: { noop: async () => { if (++done === N) finish(); } },
+    });
+    await all;
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    await runner.stop();
+    report('graphile-worker', 'claim+complete', secs);
+    await admin.query('DELETE FROM graphile_worker._private_jobs');
+}
+
+async function benchBoss(cs, admin) {
+    const boss = new PgBoss({ connectionString: conn, max: W + 1, supervise: false, schedule: false });
+    boss.on('error', () => {});
+    await boss.start();
+    const qname = `bench_${process.pid}_${Date.now()}`;
+    await boss.createQueue(qname);
+    let next = 0;
+    report('pg-boss', 'enqueue', await timed(cs, async () => {
+        while (next < N) { const i = next++; await boss.send(qname, { i }); }
+    }));
+    await admin.query('VACUUM ANALYZE');
+    const drainBoss = (size) => drain(cs, async () => {
+        const jobs = await boss.fetch(qname, { batchSize: size });
+        if (!jobs || jobs.length === 0) return 0;
+        await boss.complete(qname, jobs.map(j => j.id));
+        return jobs.length;
+    });
+    report('pg-boss', 'claim+complete', await drainBoss(1));
+    await boss.insert(Array.from({ length: N }, (_, i) => ({ name: qname, data: { i } })));
+    report('pg-boss', `claim+complete batch ${BATCH}`, await drainBoss(BATCH));
+    await admin.query('DELETE FROM pgboss.job WHERE name = $1', [qname]);
+    await boss.deleteQueue(qname).catch(() => {});
+    await boss.stop({ graceful: false, wait: true });
+}
+
+function quietLogger() {
+    const { Logger } = require('graphile-worker');
+    return new Logger(() => () => {});
+}
+
+(async () => {
+    const admin = new Client({ connectionString: conn });
+    await admin.connect();
+    const only = process.env.ONLY_SYSTEM;
+    for (const [name, fn] of [['ceiling', benchCeiling], ['solana', benchSolana],
+                              ['graphile', benchGraphile], ['boss', benchBoss]]) {
+        if (only && only !== name) continue;
+        const cs = await clients(W);
+        try { await fn(cs, admin); } finally { await closeAll(cs); }
+    }
+    await admin.end();
+})().catch(e => { console.error(e); process.exit(1); });

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# bench/queue/run.sh: enqueue and claim+complete rates of the pg_solana
+# queue side by side with graphile-worker 0.16 and pg-boss 10 (npm) and a
+# minimal hand-written FOR UPDATE SKIP LOCKED loop (the ceiling), on one
+# throwaway PostgreSQL 15 instance with pg_solana preloaded; 4 workers,
+# JOBS jobs (20,000), RUNS runs (3), medians.  Every system is driven
+# from Node with `pg`, so each pays the same client cost.  Needs root
+# (the cluster runs as postgres) and the npm registry.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
+. "$root/scripts/lib.sh"
+runs=${RUNS:-3}; jobs=${JOBS:-20000}; workers=${WORKERS:-4}
+out=$root/build/bench; mkdir -p "$out"
+( cd "$here" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } )
+build_install >/dev/null
+dir=$out/pg-queue; port=$(free_port)
+pg_start "$dir" "$port" "synchronous_commit = on" "max_connections = 100"
+trap 'pg_stop "$dir"' EXIT
+url=postgresql://postgres@127.0.0.1:$port/qbench
+psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE qbench"
+psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d qbench -c "CREATE EXTENSION pg_solana"
+: > "$out/queue.jsonl"
+for r in $(seq 1 "$runs"); do
+    node "$here/bench.js" "$url" "$jobs" "$workers" >> "$out/queue.jsonl"
+done
+python3 - "$out/queue.jsonl" "$jobs" "$workers" "$runs" <<'PY'
+import json, sys, statistics, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    rows[(r["op"], r["system"])].append(r["jobs_per_sec"])
+med = {k: statistics.median(v) for k, v in rows.items()}
+systems = ["pg_solana", "hand-written", "graphile-worker", "pg-boss"]
+print(f"{sys.argv[2]} jobs, {sys.argv[3]} workers, median of {sys.argv[4]} runs, jobs/s")
+print()
+print("| operation | pg_solana | hand-written ceiling | graphile-worker | pg-boss | vs ceiling | vs graphile-worker | vs pg-boss |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+ops = ["enqueue", "enqueue batch 1000", "claim+complete", "claim+complete batch 10"]
+for op in ops:
+    def cell(s):
+        v = med.get((op, s)); return f"{v:,.0f}" if v else "-"
+    def ratio(s, pct=False):
+        a, b = med.get((op, "pg_solana")), med.get((op, s))
+        if not a or not b: return "-"
+        return f"{100 * a / b:.0f}%" if pct else f"{a / b:.1f}x"
+    print(f"| {op} | {cell('pg_solana')} | {cell('hand-written')} | {cell('graphile-worker')} | {cell('pg-boss')} | {ratio('hand-written', True)} | {ratio('graphile-worker')} | {ratio('pg-boss')} |")
+PY
