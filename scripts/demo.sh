@@ -20,8 +20,11 @@ PEER_PID=
 cleanup() {
     say "stopping"
     [ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null || true
+    # the webhook receiver started by scripts/demo/60_webhooks.sh
+    [ -s "$DEMO.webhook/pid" ] && kill "$(cat "$DEMO.webhook/pid")" 2>/dev/null || true
     pg_stop "$DEMO"
 }
+rm -f "$DEMO.webhook/pid"    # a previous run's receiver pid
 trap cleanup EXIT INT TERM
 
 rpc_url=; ws_url=; control_url=
