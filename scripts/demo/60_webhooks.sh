@@ -20,6 +20,8 @@ setsid node "$PS_ROOT/test/integration/webhook_receiver.js" --ready-file "$W/rea
     --log "$W/deliveries.jsonl" "${fixtures[@]}" > "$W/receiver.log" 2>&1 < /dev/null &
 echo $! > "$W/pid"
 for _ in $(seq 1 50); do [ -s "$W/ready" ] && break; sleep 0.1; done
+if [ ! -s "$W/ready" ]; then echo "the webhook receiver did not start:"; cat "$W/receiver.log"; exit 1; fi
+[ ${#fixtures[@]} -gt 0 ] && echo "the receiver checked its verifier against ${fixtures[1]}/webhooks.json"
 URL=$(jfield url < "$W/ready")
 echo "webhook receiver listening on $URL (deliveries logged to $W/deliveries.jsonl)"
 
