@@ -111,3 +111,4 @@ SELECT * FROM solana.decode_event('DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE'
 SELECT solana.unregister_program('DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE');
 SELECT pg_temp.err($$SELECT solana.decode_event('DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE', '\x030303030303030309')$$);
 SELECT solana.unregister_program('Cep2LatNRYenCkoBSYVyL2SG6JD7C2gw2qJfS56MoJPb');
+DROP EXTENSION pg_solana CASCADE;

@@ -496,3 +496,4 @@ SELECT e.name, e.log_index, g.program_id, e.program_id AS exp_program, g.depth, 
     OR g.cpi_index IS DISTINCT FROM e.cpi_index OR g.event_name IS DISTINCT FROM e.event_name
     OR g.data IS DISTINCT FROM e.data ORDER BY 1, 2;
 SELECT key, solana.unregister_program(p.program_id) FROM idls JOIN solana.programs p ON p.idl = idls.idl ORDER BY key;
+DROP EXTENSION pg_solana CASCADE;

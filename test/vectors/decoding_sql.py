@@ -122,4 +122,5 @@ w(" WHERE g.program_id::text IS DISTINCT FROM e.program_id::text OR g.depth IS D
 w("    OR g.cpi_index IS DISTINCT FROM e.cpi_index OR g.event_name IS DISTINCT FROM e.event_name")
 w("    OR g.data IS DISTINCT FROM e.data ORDER BY 1, 2;")
 w("SELECT key, solana.unregister_program(p.program_id) FROM idls JOIN solana.programs p ON p.idl = idls.idl ORDER BY key;")
+w("DROP EXTENSION pg_solana CASCADE;")
 print("\n".join(out))
