@@ -42,6 +42,7 @@
 #include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 
+#include "decode.h"
 #include "pg_solana.h"
 #include "ps_base58.h"
 #include "ps_error.h"
@@ -559,6 +560,72 @@ account_refresh_start(job_t *job)
 	return rpc_send(job, "getMultipleAccounts", params.data);
 }
 
+/*
+ * account_refresh_decode sets account_type and decoded of the refreshed
+ * accounts whose owner program has a registered IDL (decode.h).  Data
+ * that does not decode is kept raw with a NULL decoded, never an error:
+ * the refresh itself succeeded.
+ */
+static void
+account_refresh_decode(const char *keys_json)
+{
+	static SPIPlanPtr sel = NULL;
+	static SPIPlanPtr upd = NULL;
+	Datum		arg = CStringGetTextDatum(keys_json);
+	SPITupleTable *tt;
+	uint64		n;
+
+	if (sel == NULL)
+	{
+		Oid			t1[1] = {TEXTOID};
+		Oid			t3[3] = {BYTEAOID, TEXTOID, JSONBOID};
+
+		sel = SPI_prepare("SELECT a.pubkey::bytea, a.owner::bytea, a.data"
+						  "  FROM solana.accounts a JOIN solana.programs p ON p.program_id OPERATOR(solana.=) a.owner"
+						  " WHERE a.pubkey::text IN (SELECT pg_catalog.jsonb_array_elements_text($1::pg_catalog.jsonb))",
+						  1, t1);
+		upd = SPI_prepare("UPDATE solana.accounts SET account_type = $2, decoded = $3"
+						  " WHERE pubkey OPERATOR(solana.=) $1::solana.pubkey",
+						  3, t3);
+		if (sel == NULL || upd == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(sel);
+		SPI_keepplan(upd);
+	}
+	/* not read-only: it must see the upsert just made */
+	if (SPI_execute_plan(sel, &arg, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "account_refresh: reading accounts to decode failed");
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+		bytea	   *key = DatumGetByteaPP(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+		bytea	   *owner = DatumGetByteaPP(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull));
+		bytea	   *data = DatumGetByteaPP(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
+		Jsonb	   *jb = NULL;
+		char	   *tname = NULL;
+		ps_idl_error_t derr;
+		Datum		args[3];
+		char		nulls[3] = {' ', ' ', ' '};
+
+		int			rc;
+
+		memset(&derr, 0, sizeof(derr));
+		rc = solana_decode_account_jsonb((const uint8 *) VARDATA_ANY(owner),
+										 (const uint8 *) VARDATA_ANY(data),
+										 VARSIZE_ANY_EXHDR(data), &jb, &tname,
+										 &derr);
+		if (rc != PS_OK)
+			nulls[1] = nulls[2] = 'n';
+		args[0] = PointerGetDatum(key);
+		args[1] = nulls[1] == 'n' ? (Datum) 0 : CStringGetTextDatum(tname);
+		args[2] = nulls[2] == 'n' ? (Datum) 0 : JsonbPGetDatum(jb);
+		if (SPI_execute_plan(upd, args, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "account_refresh: storing a decoded account failed");
+	}
+}
+
 static void
 account_refresh_finish(job_t *job)
 {
@@ -620,6 +687,7 @@ account_refresh_finish(job_t *job)
 	job->result = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
 													SPI_tuptable->tupdesc, 1,
 													&isnull));
+	account_refresh_decode(keys);
 	job->ok = true;
 }
 

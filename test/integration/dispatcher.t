@@ -113,6 +113,29 @@ is "$(job $a "state || ' ' || (result->>'updated') || ' ' || (result->'missing')
 is "$(q $DB "SELECT lamports || ' ' || owner || ' ' || encode(data, 'hex') || ' ' || rent_epoch || ' ' || slot FROM solana.accounts WHERE pubkey::text = '$K1'")" \
    "1461600 11111111111111111111111111111111 010203 18446744073709551615 4242" "account_refresh: the row in solana.accounts"
 
+# decoding with a registered IDL (fixture_dex): a Market decodes, garbage stays raw
+FIX=${PS_FIXTURES:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/fixtures}
+if [ -f "$FIX/anchor_accounts.json" ]; then
+    read -r PROG DATA < <(python3 -c "
+import json, sys
+c = [c for c in json.load(open(sys.argv[1]))['cases'] if c['idl'] == 'fixture_dex' and c['account'] == 'Market'][0]
+print(c['program_id'], c['data_b64'])" "$FIX/anchor_accounts.json")
+    registered=$(q $DB "SELECT count(*) FROM solana.programs WHERE program_id::text = '$PROG'")
+    [ "$registered" = 0 ] && q $DB "SELECT solana.register_program(pg_read_file('$FIX/idl/fixture_dex.json')::jsonb)" >/dev/null
+    K3=$(q $DB "SELECT solana.base58_encode(decode(repeat('c3', 32), 'hex'))")
+    K4=$(q $DB "SELECT solana.base58_encode(decode(repeat('d4', 32), 'hex'))")
+    curl -s -X POST -d "{\"$K3\": {\"owner\": \"$PROG\", \"data\": \"$DATA\"}, \"$K4\": {\"owner\": \"$PROG\", \"data\": \"AAECAw==\"}}" "$HTTP_PEER/set-accounts" >/dev/null
+    a=$(enq $Q account_refresh "{\"pubkeys\": [\"$K1\", \"$K3\", \"$K4\"]}")
+    wait_done $Q 20
+    is "$(job $a "state || ' ' || (result->>'updated')")" "succeeded 3" "account_refresh with IDL-owned accounts succeeds"
+    is "$(q $DB "SELECT account_type || ' ' || (decoded->>'fees_bps') FROM solana.accounts WHERE pubkey::text = '$K3'")" "Market 0" "account_refresh decodes with the registered IDL"
+    is "$(q $DB "SELECT coalesce(account_type, 'raw') || ' ' || encode(data, 'hex') FROM solana.accounts WHERE pubkey::text = '$K4'")" "raw 00010203" "undecodable data stays raw, the refresh still succeeds"
+    [ "$registered" = 0 ] && q $DB "SELECT solana.unregister_program('$PROG')" >/dev/null
+    q $DB "DELETE FROM solana.accounts WHERE pubkey::text IN ('$K1', '$K3', '$K4')" >/dev/null
+else
+    echo "# fixtures not found at $FIX: decoding check skipped"
+fi
+
 # --- the local Solana peer -------------------------------------------------
 if [ -n "${PS_PEER_RPC:-}" ]; then
     set_system solana.rpc_url "$PS_PEER_RPC"

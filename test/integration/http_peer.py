@@ -17,8 +17,11 @@ Paths:
                      params[0] s), fail (error -32000), garbage (non-JSON)
   /rpc-flaky/<n>     JSON-RPC, but 503 for the first n requests
   /rpc-limited/<k>   JSON-RPC, but 429 with Retry-After: 1 the first time
-                     (getMultipleAccounts: the first key exists, the
+                     (getMultipleAccounts: keys given to /set-accounts
+                     as set there; else the first key exists, the
                      others are null)
+  /set-accounts      POST {"<pubkey>": {"owner": k, "data": base64}}: what
+                     getMultipleAccounts answers for those keys
   /stats             {"<path or rpc method>": count, ..., "times": {...}}
   /reset             clears the counters
 """
@@ -32,6 +35,7 @@ lock = threading.Lock()
 counts = {}
 times = {}
 slot = [100]
+accounts = {}  # pubkey -> {"owner": ..., "data": base64}, set with /set-accounts
 
 
 def bump(key):
@@ -81,6 +85,11 @@ class Handler(BaseHTTPRequestHandler):
         if head == "stats":
             with lock:
                 self.send(200, json.dumps({"counts": counts, "times": times}))
+            return
+        if head == "set-accounts":
+            with lock:
+                accounts.update(json.loads(body))
+            self.send(200, "{}")
             return
         if head == "reset":
             with lock:
@@ -164,6 +173,13 @@ class Handler(BaseHTTPRequestHandler):
                 value[0] = {"data": ["AQID", "base64"], "executable": False,
                             "lamports": 1461600, "owner": "11111111111111111111111111111111",
                             "rentEpoch": 18446744073709551615, "space": 3}
+            with lock:
+                for i, k in enumerate(params[0]):
+                    if k in accounts:
+                        a = accounts[k]
+                        value[i] = {"data": [a["data"], "base64"], "executable": False,
+                                    "lamports": 1000, "owner": a["owner"],
+                                    "rentEpoch": 0, "space": 0}
             self.send(200, json.dumps({"jsonrpc": "2.0", "id": rid,
                                        "result": {"context": {"slot": 4242}, "value": value}}))
         elif method == "big":
