@@ -401,9 +401,9 @@ BEGIN
             USING ERRCODE = '22023', DETAIL = 'A lease is a positive interval.';
     END IF;
     -- The common case is this one statement: expired leases go back to
-    -- the queue (or die when out of attempts; those are claimable by
-    -- the next call), and one scan of jobs_claim_idx leases the ready
-    -- jobs, unless the queue is paused or has limits.
+    -- the queue (or die when out of attempts), claimable from the next
+    -- call on, and one scan of jobs_claim_idx leases the ready jobs,
+    -- unless the queue is paused or has limits.
     RETURN QUERY
     WITH expired AS (
         SELECT j.id FROM solana.jobs j
