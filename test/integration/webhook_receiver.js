@@ -7,7 +7,8 @@
 // got.
 //
 // Usage: webhook_receiver.js --ready-file F [--port N] [--fixtures DIR]
-//                            [--log F] [--no-record]
+//                            [--log F] [--no-record] [--control JSON]
+// (--control: a /_control body applied before listening)
 // Writes {"url": "http://127.0.0.1:<port>"} to F once listening.
 //
 // Control (JSON bodies):
@@ -16,7 +17,9 @@
 //                   "default": {"/path": "200"}}
 //        a path answers its script in order, then its default ("200").
 //        Answers: "<code>", "429:<retry-after>", "hang" (never answer),
-//        "close" (drop the connection), "sleep:<ms>" (then 200).
+//        "close" (drop the connection), "sleep:<ms>" (then 200),
+//        "redirect:<path>" (302 to that path), "big:<bytes>" (200 with
+//        a body that long).
 //   GET /_log     every recorded request: {path, id, timestamp, signature,
 //                 body, verified, reason, at (ms since epoch), answer}
 //   GET /_stats   {"total", "verified", "unverified"}
@@ -80,6 +83,12 @@ if (args.fixtures) {
 }
 
 let secrets = {}, script = {}, dflt = {};
+if (args.control) {
+  const c = JSON.parse(args.control);
+  Object.assign(secrets, c.secrets || {});
+  Object.assign(script, c.script || {});
+  Object.assign(dflt, c.default || {});
+}
 let log = [];
 let total = 0, verified = 0, unverified = 0;
 const hanging = new Set();
@@ -144,6 +153,16 @@ const server = http.createServer(async (req, res) => {
   if (kind === 'close') { req.socket.destroy(); return; }
   if (kind === 'sleep') {
     setTimeout(() => { res.writeHead(200, { 'content-length': 2 }); res.end('ok'); }, Number(arg));
+    return;
+  }
+  if (kind === 'redirect') {
+    res.writeHead(302, { location: arg, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  if (kind === 'big') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Number(arg) });
+    res.end(Buffer.alloc(Number(arg), 'x'));
     return;
   }
   const code = Number(kind);

@@ -54,11 +54,12 @@ wait_for() {
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-# start_receiver PORT LOG: sets RCV_URL
+# start_receiver PORT LOG [CONTROL-JSON]: sets RCV_LAST_PID
 start_receiver() {
-    local ready=$TMP/ready.$1
+    local ready=$TMP/ready.$1 ctl=${3:-}
+    [ -n "$ctl" ] || ctl='{}'
     node "$ROOT/test/integration/webhook_receiver.js" --port "$1" --ready-file "$ready" \
-        --fixtures "$FIXTURES" --log "$2" > "$TMP/receiver.$1.out" 2>&1 &
+        --fixtures "$FIXTURES" --log "$2" --control "$ctl" > "$TMP/receiver.$1.out" 2>&1 &
     local pid=$!
     for _ in $(seq 1 50); do [ -s "$ready" ] && break; sleep 0.1; done
     if [ ! -s "$ready" ]; then cat "$TMP/receiver.$1.out"; return 1; fi
@@ -196,6 +197,30 @@ ok $? "a receiver that drops the connection: dead after max_attempts"
 is "$(q "SELECT last_error IS NOT NULL AND last_status IS NULL FROM solana.webhook_deliveries WHERE webhook_id = $CL")" t \
     "reason: $(q "SELECT last_error FROM solana.webhook_deliveries WHERE webhook_id = $CL")"
 
+# --- redirects are not followed; long bodies are read up to the bound ------
+RD=$(hook redirect "$U/redirect" ", max_attempts => 1")
+control "$U" "{\"secrets\": {\"/redirect\": [\"$(secret "$RD")\"], \"/target\": [\"$(secret "$RD")\"]}, \"default\": {\"/redirect\": \"redirect:/target\"}}"
+q "SELECT solana.send_webhook($RD, '{\"k\": \"redirect\"}')" >/dev/null
+wait_for "SELECT state = 'dead' FROM solana.webhook_deliveries WHERE webhook_id = $RD" 15
+ok $? "a 302 is a failure, not followed"
+is "$(q "SELECT last_status FROM solana.webhook_deliveries WHERE webhook_id = $RD"):$(rlog "$LOG" /target | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "302:0" \
+    "status 302 recorded, the redirect target never requested"
+BG=$(hook big "$U/big" ", max_attempts => 1")
+control "$U" "{\"secrets\": {\"/big\": [\"$(secret "$BG")\"]}, \"default\": {\"/big\": \"big:5000000\"}}"
+q "SELECT solana.send_webhook($BG, '{\"k\": \"big\"}')" >/dev/null
+wait_for "SELECT state = 'delivered' FROM solana.webhook_deliveries WHERE webhook_id = $BG" 15
+ok $? "a 2xx with a 5 MB body is delivered; reading stops at solana.webhook_max_response_bytes"
+
+# --- LISTEN solana_webhooks ----------------------------------------------------
+{ echo "LISTEN solana_webhooks;"; for _ in $(seq 1 20); do echo "SELECT pg_sleep(0.2);"; done; } |
+    psql -X -q -At -d postgres > "$TMP/listen.out" 2>&1 &
+LPID=$!
+sleep 0.5
+q "SELECT solana.send_webhook($OK, '{\"k\": \"notify\"}', 'msg_notify')" >/dev/null
+wait $LPID
+ok $(grep -q '"op" : "delivered".*"message_id" : "msg_notify"' "$TMP/listen.out" && echo 0 || echo 1) \
+    "NOTIFY solana_webhooks announces the delivery"
+
 # --- down for a while -----------------------------------------------------------
 PORT2=$(free_port)
 U2=http://127.0.0.1:$PORT2
@@ -206,8 +231,7 @@ ok $? "receiver down: deliveries wait for a retry"
 is "$(q "SELECT bool_and(last_error ~* 'refused|connect') FROM solana.webhook_deliveries WHERE webhook_id = $DN")" t \
     "reason: $(q "SELECT last_error FROM solana.webhook_deliveries WHERE webhook_id = $DN LIMIT 1")"
 LOG2=$TMP/receiver2.log
-start_receiver "$PORT2" "$LOG2" && RCV2_PID=$RCV_LAST_PID
-control "$U2" "{\"secrets\": {\"/down\": [\"$(secret "$DN")\"]}}"
+start_receiver "$PORT2" "$LOG2" "{\"secrets\": {\"/down\": [\"$(secret "$DN")\"]}}" && RCV2_PID=$RCV_LAST_PID
 # back before the fifth failure in a row would open the breaker
 wait_for "SELECT bool_and(state = 'delivered') FROM solana.webhook_deliveries WHERE webhook_id = $DN" 30
 ok $? "receiver back: all delivered"
