@@ -928,7 +928,10 @@ claim_jobs(bool *full)
 		const char *k = kinds_sql();
 		int			rc;
 
-		/* due jobs left unclaimed (queue limits): look again in a second */
+		/*
+		 * Due jobs left unclaimed (queue limits): look again in a second.
+		 * Not read-only, so that the claims just made are seen.
+		 */
 		rc = SPI_execute_with_args(psprintf(
 											"SELECT (extract(epoch FROM least("
 											" (SELECT min(CASE WHEN j.run_at > pg_catalog.now() THEN j.run_at"
@@ -940,7 +943,7 @@ claim_jobs(bool *full)
 											"   WHERE j.state = 'running' AND j.kind IN %s"
 											"     AND ($1 IS NULL OR j.queue = ANY ($1))))) * 1e6)::bigint",
 											k, k),
-								   1, served_types, &served_arr, served_nulls, true, 1);
+								   1, served_types, &served_arr, served_nulls, false, 1);
 		if (rc == SPI_OK_SELECT && SPI_processed == 1)
 		{
 			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
