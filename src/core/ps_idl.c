@@ -264,7 +264,7 @@ compile_fields(cc_t *cc, json_t *fields, const env_t *env, const char *path,
 			if (!(json_is_object(f) && obj_str(f, "name") && json_object_get(f, "type")))
 				break;
 		}
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		snprintf(sub, sizeof(sub), "%.400s[%zu]", path, i);
 		return fail(cc, PS_ERR_IDL, sub, "a field needs \"name\" and \"type\""), false;
 	}
 	if (named_cnt != 0 && named_cnt != n)
@@ -284,16 +284,16 @@ compile_fields(cc_t *cc, json_t *fields, const env_t *env, const char *path,
 			for (j = 0; j < i; j++)
 				if (strcmp(nm, obj_str(json_array_get(fields, j), "name")) == 0)
 				{
-					snprintf(sub, sizeof(sub), "%s[%zu].name", path, i);
+					snprintf(sub, sizeof(sub), "%.400s[%zu].name", path, i);
 					free(types);
 					return fail(cc, PS_ERR_IDL, sub, "duplicate field name \"%s\"", nm), false;
 				}
-			snprintf(sub, sizeof(sub), "%s[%zu].type", path, i);
+			snprintf(sub, sizeof(sub), "%.400s[%zu].type", path, i);
 			types[i] = compile_type(cc, json_object_get(f, "type"), env, sub);
 		}
 		else
 		{
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			snprintf(sub, sizeof(sub), "%.400s[%zu]", path, i);
 			types[i] = compile_type(cc, f, env, sub);
 		}
 		if (types[i] == NONE)
@@ -342,12 +342,12 @@ compile_body(cc_t *cc, json_t *def, uint32_t node, const env_t *env, const char 
 
 	if (ser && !(json_is_string(ser) && strcmp(json_string_value(ser), "borsh") == 0))
 	{
-		snprintf(sub, sizeof(sub), "%s.serialization", path);
+		snprintf(sub, sizeof(sub), "%.400s.serialization", path);
 		return fail(cc, PS_ERR_UNSUPPORTED, sub,
 					"serialization \"%s\" is not supported (only borsh)",
 					json_is_string(ser) ? json_string_value(ser) : "?"), false;
 	}
-	snprintf(sub, sizeof(sub), "%s.type", path);
+	snprintf(sub, sizeof(sub), "%.400s.type", path);
 	if (!json_is_object(ty))
 		return fail(cc, PS_ERR_IDL, sub, "type must be an object"), false;
 	kind = obj_str(ty, "kind");
@@ -360,7 +360,7 @@ compile_body(cc_t *cc, json_t *def, uint32_t node, const env_t *env, const char 
 		bool		named;
 		char		fpath[512];
 
-		snprintf(fpath, sizeof(fpath), "%s.fields", sub);
+		snprintf(fpath, sizeof(fpath), "%.400s.fields", sub);
 		if (!compile_fields(cc, json_object_get(ty, "fields"), env, fpath, false,
 							&first, &cnt, &named))
 			return false;
@@ -393,7 +393,7 @@ compile_body(cc_t *cc, json_t *def, uint32_t node, const env_t *env, const char 
 			char		vpath[512];
 			bool		named;
 
-			snprintf(vpath, sizeof(vpath), "%s.variants[%zu]", sub, i);
+			snprintf(vpath, sizeof(vpath), "%.400s.variants[%zu]", sub, i);
 			if (!nm)
 			{
 				free(tmp);
@@ -512,7 +512,7 @@ resolve_defined(cc_t *cc, const char *name, json_t *args, const env_t *env,
 		const char *pn = json_is_object(par) ? obj_str(par, "name") : NULL;
 		char		apath[512];
 
-		snprintf(apath, sizeof(apath), "%s.generics[%zu]", path, i);
+		snprintf(apath, sizeof(apath), "%.400s.generics[%zu]", path, i);
 		if (!pk || !pn)
 		{
 			def_path(cc, (size_t) di, dpath, sizeof(dpath));
@@ -601,7 +601,7 @@ compile_type1(cc_t *cc, json_t *t, const env_t *env, const char *path)
 		return fail(cc, PS_ERR_IDL, path, "a type is a type name or an object with one key");
 	key = json_object_iter_key(json_object_iter(t));
 	val = json_object_get(t, key);
-	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	snprintf(sub, sizeof(sub), "%.400s.%s", path, key);
 
 	if (strcmp(key, "vec") == 0 || strcmp(key, "option") == 0 || strcmp(key, "coption") == 0)
 	{
@@ -804,8 +804,8 @@ compile_items(cc_t *cc, const char *list, ps_idl_item_t **items_out, uint32_t *c
 	{
 		json_t	   *e = json_array_get(arr, i);
 		const char *nm = json_is_object(e) ? obj_str(e, "name") : NULL;
-		char		path[128];
-		char		sub[160];
+		char		path[64];
+		char		sub[512];
 
 		snprintf(path, sizeof(path), "%s[%zu]", list, i);
 		if (!nm)
