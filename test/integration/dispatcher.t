@@ -85,7 +85,11 @@ like "$(job $fkind "state || ' ' || last_error")" "^failed .*pubkeys\[0\] \"0OIl
 
 # --- wake-up at commit, and many requests in flight ------------------------
 Q=${QN}_wake; mkq $Q
-sleep 2     # the worker is idle now; its timer is minutes away
+sleep 1     # the worker is idle now; its timer is minutes away
+s0=$(q $DB "SELECT string_agg(state_change::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'")
+sleep 2
+s1=$(q $DB "SELECT string_agg(state_change::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'")
+is "$s1" "$s0" "idle workers run no transaction for 2 s (no polling)"
 t0=$(date +%s.%N)
 w=$(enq $Q http "{\"url\": \"$HTTP_PEER/echo\"}")
 for i in $(seq 1 100); do [ "$(job $w state)" = succeeded ] && break; sleep 0.02; done
