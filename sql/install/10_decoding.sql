@@ -6,7 +6,7 @@
 -- borsh bytes into jsonb by the convention of docs/decoding.md.
 
 CREATE TABLE solana.programs (
-    program_id      solana.pubkey PRIMARY KEY,
+    program_id      solana.pubkey PRIMARY KEY,  -- filled from the IDL when null
     name            text NOT NULL,
     idl             jsonb NOT NULL,
     idl_format      text NOT NULL CHECK (idl_format IN ('anchor', 'legacy')),
@@ -32,13 +32,15 @@ CREATE TRIGGER programs_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON solana.programs
     FOR EACH STATEMENT EXECUTE FUNCTION solana._programs_changed();
 
-CREATE FUNCTION solana._idl_compile(idl jsonb, program_id solana.pubkey,
-                                    OUT program_id solana.pubkey, OUT name text,
-                                    OUT idl_format text)
-    AS 'MODULE_PATHNAME', 'solana_idl_compile' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION solana._idl_compile(jsonb, solana.pubkey) IS
-    'validates an IDL (errors name the JSON path) and returns what register_program stores';
-REVOKE ALL ON FUNCTION solana._idl_compile(jsonb, solana.pubkey) FROM PUBLIC;
+CREATE FUNCTION solana._programs_validate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'solana_programs_validate' LANGUAGE C;
+COMMENT ON FUNCTION solana._programs_validate() IS
+    'row trigger: compiles the IDL of every row written to solana.programs (errors name the path inside the IDL) and fills program_id, name and idl_format from it';
+REVOKE ALL ON FUNCTION solana._programs_validate() FROM PUBLIC;
+
+CREATE TRIGGER programs_validate
+    BEFORE INSERT OR UPDATE ON solana.programs
+    FOR EACH ROW EXECUTE FUNCTION solana._programs_validate();
 
 CREATE FUNCTION solana.register_program(idl jsonb, program_id solana.pubkey DEFAULT NULL)
     RETURNS solana.pubkey
@@ -46,18 +48,19 @@ CREATE FUNCTION solana.register_program(idl jsonb, program_id solana.pubkey DEFA
     SET search_path = pg_catalog, solana
 AS $$
 DECLARE
-    c record;
+    registered solana.pubkey;
 BEGIN
     IF idl IS NULL THEN
         RAISE EXCEPTION 'idl must not be null' USING ERRCODE = '22004';
     END IF;
-    c := solana._idl_compile(idl, program_id);
+    -- the row trigger validates the IDL and fills program_id (from the
+    -- IDL's address when null), name and idl_format
     INSERT INTO solana.programs AS p (program_id, name, idl, idl_format, registered_at)
-        VALUES (c.program_id, c.name, idl, c.idl_format, now())
+        VALUES (program_id, '', idl, 'anchor', now())
         ON CONFLICT ON CONSTRAINT programs_pkey DO UPDATE
-        SET name = excluded.name, idl = excluded.idl,
-            idl_format = excluded.idl_format, registered_at = excluded.registered_at;
-    RETURN c.program_id;
+        SET idl = excluded.idl, registered_at = excluded.registered_at
+        RETURNING p.program_id INTO registered;
+    RETURN registered;
 END
 $$;
 COMMENT ON FUNCTION solana.register_program(jsonb, solana.pubkey) IS

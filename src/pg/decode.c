@@ -698,27 +698,58 @@ solana_decode_cpi_event(PG_FUNCTION_ARGS)
 }
 
 /*
- * solana._idl_compile validates an IDL for register_program and says
- * what to store: (program_id, name, idl_format).  Errors name the JSON
- * path inside the IDL.
+ * solana._programs_validate is the BEFORE INSERT OR UPDATE row trigger
+ * of solana.programs: every write path (register_program or a plain
+ * INSERT) compiles the IDL, so the table never holds one the decoder
+ * refuses.  It fills program_id from the IDL when null, and name and
+ * idl_format from the IDL.  Errors name the JSON path inside the IDL.
  */
-PG_FUNCTION_INFO_V1(solana_idl_compile);
+PG_FUNCTION_INFO_V1(solana_programs_validate);
 Datum
-solana_idl_compile(PG_FUNCTION_ARGS)
+solana_programs_validate(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *idl = PG_GETARG_JSONB_P(0);
-	const uint8 *pid = PG_ARGISNULL(1) ? NULL : (const uint8 *) PG_GETARG_POINTER(1);
-	char	   *text = JsonbToCString(NULL, &idl->root, VARSIZE(idl));
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	int			c_pid,
+				c_name,
+				c_idl,
+				c_fmt;
+	bool		isnull;
+	Datum		d;
+	Jsonb	   *idl;
+	const uint8 *pid = NULL;
+	char	   *text;
 	ps_idl_plan_t *plan = NULL;
 	char		err[512];
 	int			rc;
-	TupleDesc	tupdesc;
-	Datum		values[3];
+	int			cols[3];
+	Datum		vals[3];
 	bool		nulls[3] = {false, false, false};
 	uint8	   *key;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "solana._programs_validate must be a BEFORE ROW trigger");
+	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	desc = td->tg_relation->rd_att;
+	c_pid = SPI_fnumber(desc, "program_id");
+	c_name = SPI_fnumber(desc, "name");
+	c_idl = SPI_fnumber(desc, "idl");
+	c_fmt = SPI_fnumber(desc, "idl_format");
+	if (c_pid <= 0 || c_name <= 0 || c_idl <= 0 || c_fmt <= 0)
+		elog(ERROR, "solana.programs lacks a column the decoder needs");
+
+	d = heap_getattr(tup, c_idl, desc, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("idl must not be null")));
+	idl = DatumGetJsonbP(d);
+	d = heap_getattr(tup, c_pid, desc, &isnull);
+	if (!isnull)
+		pid = (const uint8 *) DatumGetPointer(d);
+	text = JsonbToCString(NULL, &idl->root, VARSIZE(idl));
 	rc = ps_idl_compile(text, strlen(text), pid, &plan, err, sizeof(err));
 	if (rc != PS_OK)
 		ereport(ERROR,
@@ -728,12 +759,15 @@ solana_idl_compile(PG_FUNCTION_ARGS)
 				 ? errdetail("The decoder does not implement this IDL feature.") : 0));
 	key = palloc(32);
 	memcpy(key, ps_idl_program_id(plan), 32);
-	values[0] = PointerGetDatum(key);
-	values[1] = CStringGetTextDatum(ps_idl_name(plan));
-	values[2] = CStringGetTextDatum(ps_idl_format(plan) == PS_IDL_FORMAT_LEGACY
-									? "legacy" : "anchor");
+	cols[0] = c_pid;
+	vals[0] = PointerGetDatum(key);
+	cols[1] = c_name;
+	vals[1] = CStringGetTextDatum(ps_idl_name(plan));
+	cols[2] = c_fmt;
+	vals[2] = CStringGetTextDatum(ps_idl_format(plan) == PS_IDL_FORMAT_LEGACY
+								  ? "legacy" : "anchor");
 	ps_idl_free(plan);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return PointerGetDatum(heap_modify_tuple_by_cols(tup, desc, 3, cols, vals, nulls));
 }
 
 /*

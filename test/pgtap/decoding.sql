@@ -3,7 +3,7 @@
 -- attribution through CPIs, and the SQLSTATE of every bad input.
 BEGIN;
 SET LOCAL search_path = public, solana;
-SELECT plan(40);
+SELECT plan(43);
 
 CREATE TEMP TABLE t_idl AS SELECT $${
   "address": "CwUtbdGCtbqyUUGq4EnyGP3TjCdThV43V8xcLMvfXtkj",
@@ -137,6 +137,15 @@ SELECT throws_ok($$SELECT register_program('{"version":"0.1.0","name":"x","instr
     '22023', NULL, 'legacy IDL without a program id');
 SELECT throws_ok($$SELECT register_program(NULL)$$, '22004', NULL, 'null IDL');
 SELECT is((SELECT count(*) FROM programs WHERE name = 'tap'), 1::bigint, 'failed registrations change nothing');
+SELECT throws_ok($$INSERT INTO programs (program_id, name, idl, idl_format)
+                   VALUES ('11111111111111111111111111111112', 'x', '{"address":"11111111111111111111111111111112","metadata":{"spec":"0.1.0"},"types":[{"name":"A","type":{"kind":"struct","fields":[{"name":"x","type":"u63"}]}}]}', 'anchor')$$,
+    '22023', NULL, 'a direct INSERT of a bad IDL is refused too');
+INSERT INTO programs (idl, name, idl_format)
+    VALUES ('{"address":"11111111111111111111111111111112","metadata":{"name":"direct","spec":"0.1.0"}}', '?', 'legacy');
+SELECT is((SELECT program_id::text || ' ' || name || ' ' || idl_format FROM programs WHERE name = 'direct'),
+    '11111111111111111111111111111112 direct anchor', 'a direct INSERT takes program_id, name and format from the IDL');
+SELECT throws_ok($$UPDATE programs SET idl = '{"address":"11111111111111111111111111111112","metadata":{"spec":"0.1.0"},"events":[{"name":"E"}]}' WHERE name = 'direct'$$,
+    '22023', NULL, 'an UPDATE to a bad IDL is refused');
 
 SELECT * FROM finish();
 ROLLBACK;
