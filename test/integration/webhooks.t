@@ -26,6 +26,7 @@ cleanup() {
     [ -n "$RCV_PID" ] && kill "$RCV_PID" 2>/dev/null
     [ -n "$RCV2_PID" ] && kill "$RCV2_PID" 2>/dev/null
     psql -X -q -d postgres -c "DELETE FROM solana.webhooks WHERE name LIKE 'itest_%'" \
+        -c "DELETE FROM solana.events WHERE slot BETWEEN 90 AND 99 AND raw IN ('\\x0102', '\\x')" \
         -c "ALTER SYSTEM RESET solana.webhook_allow_private" \
         -c "ALTER SYSTEM RESET solana.webhook_allowed_hosts" -c "SELECT pg_reload_conf()" >/dev/null 2>&1
     rm -rf "$TMP"
