@@ -70,7 +70,8 @@ _PG_init(void)
 							   NULL,
 							   &solana_database,
 							   "postgres",
-							   PGC_POSTMASTER, 0,
+							   /* PGC_POSTMASTER after startup is FATAL */
+							   solana_preloaded ? PGC_POSTMASTER : PGC_SIGHUP, 0,
 							   NULL, NULL, NULL);
 	DefineCustomStringVariable("solana.commitment",
 							   "Commitment level for subscriptions and RPC reads.",

@@ -151,12 +151,20 @@ check_ttls(char **newval, void **extra, GucSource source)
 void
 solana_worker_init(void)
 {
+	/*
+	 * PostgreSQL refuses (FATAL) PGC_POSTMASTER settings defined after
+	 * startup, that is when the library is loaded without preload; they
+	 * size nothing then, so they are merely reloadable.
+	 */
+	GucContext	pm = process_shared_preload_libraries_in_progress ?
+		PGC_POSTMASTER : PGC_SIGHUP;
+
 	DefineCustomIntVariable("solana.dispatcher_workers",
 							"Number of dispatcher background workers.",
 							"0 disables the dispatcher.",
 							&solana_dispatcher_workers,
 							1, 0, SOLANA_MAX_DISPATCHERS,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							pm, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("solana.dispatcher_concurrency",
 							"Most requests in flight per dispatcher worker.",
 							NULL,
@@ -180,7 +188,7 @@ solana_worker_init(void)
 							NULL,
 							&solana_rpc_cache_size_kb,
 							4096, 64, 1024 * 1024,
-							PGC_POSTMASTER, GUC_UNIT_KB, NULL, NULL, NULL);
+							pm, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("solana.rpc_cache_ttl",
 							"How long solana.rpc answers stay cached, unless solana.rpc_cache_ttls says otherwise.",
 							"0 disables caching.",
