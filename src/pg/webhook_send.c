@@ -4,17 +4,22 @@
  *	  them on the dispatcher's libcurl multi handle (http.c), record the
  *	  outcomes in batches.
  *
- * A *slot* is one delivery attempt in flight: the request, the bounded
- * response snippet and what the SSRF guard decided.  Slots are malloc'd
+ * A *slot* is one claimed delivery attempt: the request, the bounded
+ * response snippet and what the SSRF guard decided; it is *queued* until
+ * its endpoint's max_in_flight and solana.webhook_concurrency allow it
+ * into the multi (*running*).  Up to twice the limits are claimed, so a
+ * finished request is followed by the next at once.  Slots are malloc'd
  * (they outlive memory context resets and transactions) and found from
  * a finished request through req->owner.  libcurl callbacks here never
  * palloc or ereport.
  *
  * The dispatcher calls, in its wait loop and outside any transaction:
- * solana_webhooks_claim (start due deliveries), solana_webhooks_owns /
- * solana_webhooks_done (a finished request of ours), then
- * solana_webhooks_flush (write the outcomes, one transaction), and
- * solana_webhooks_next_ms (how long it may sleep).
+ * solana_webhooks_claim (claim due deliveries), solana_webhooks_owns /
+ * solana_webhooks_done (a finished request of ours; starts queued
+ * ones), then solana_webhooks_flush (one transaction: write the
+ * outcomes, claim what the freed room allows), and
+ * solana_webhooks_next_ms (how long it may sleep).  A *pass* is one such
+ * transaction; it commits asynchronously (see run_pass).
  */
 #include "postgres.h"
 

@@ -10,10 +10,12 @@
 #include "worker_common.h"
 
 /*
- * solana_webhooks_claim claims up to `budget` due deliveries (within
- * solana.webhook_concurrency in total and each endpoint's limits) in one
- * transaction, signs them and adds their requests to `multi`.  Returns
- * how many it started.  Skips the database while nothing is due.
+ * solana_webhooks_claim claims due deliveries (up to twice
+ * solana.webhook_concurrency in total and each endpoint's limits; a
+ * `budget` of 0 or less claims nothing) in one transaction, signs them
+ * and adds as many requests to `multi` as the limits allow, queueing the
+ * rest.  Returns how many it claimed.  Skips the database while nothing
+ * is due.
  */
 extern int	solana_webhooks_claim(CURLM *multi, int budget);
 
@@ -26,7 +28,10 @@ extern bool solana_webhooks_owns(const solana_http_req *req);
  */
 extern void solana_webhooks_done(solana_http_req *req);
 
-/* solana_webhooks_flush records the noted outcomes (one transaction). */
+/*
+ * solana_webhooks_flush records the noted outcomes and claims what the
+ * freed room allows, in one transaction; returns the outcomes written.
+ */
 extern int	solana_webhooks_flush(void);
 
 /* solana_webhooks_wake forgets the cached due time (new work committed) */
