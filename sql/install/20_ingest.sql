@@ -348,7 +348,9 @@ CREATE FUNCTION solana.unsubscribe(subscription_id bigint)
     LANGUAGE sql
     SET search_path = pg_catalog, solana
 AS $$
-    DELETE FROM solana.subscriptions WHERE id = unsubscribe.subscription_id RETURNING true
+    WITH d AS (DELETE FROM solana.subscriptions s WHERE s.id = unsubscribe.subscription_id
+               RETURNING 1)
+    SELECT count(*) > 0 FROM d
 $$;
 COMMENT ON FUNCTION solana.unsubscribe(bigint) IS
     'stop following a subscription and forget its cursor (its rows stay); true when it existed';

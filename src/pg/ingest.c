@@ -166,6 +166,7 @@ static uint64 seen_generation = 0;
 static solana_ws *ws = NULL;
 static int	ws_attempt = 0;
 static TimestampTz ws_next_connect = 0;
+static TimestampTz ws_opened_at = 0;
 static int64 next_req_id = 1;
 static char *ws_url_used = NULL;
 static MemoryContext batch_cxt = NULL;
@@ -1180,6 +1181,7 @@ ws_connect(void)
 	}
 	free(ws_url_used);
 	ws_url_used = strdup(solana_ws_url);
+	ws_opened_at = GetCurrentTimestamp();
 	ps_buf_init(&b, NULL, NULL);
 	for (i = 0; i < nsubs; i++)
 	{
@@ -1196,6 +1198,7 @@ ws_connect(void)
 			snprintf(err, sizeof(err), "subscription %lld cannot be requested: %s",
 					 (long long) s->id, ps_strerror(rc));
 			add_error(s->id, sqlstate_of(rc), err, s->filters, s->filters ? strlen(s->filters) : 0, NULL);
+			s->req_id = 0;		/* not waiting for an answer */
 			continue;
 		}
 		solana_ws_send(ws, b.data, b.len);
@@ -1237,6 +1240,8 @@ handle_message(const char *text, size_t len)
 			snprintf(msg, sizeof(msg), "pubsub refused a request (code %lld): %s",
 					 (long long) m.err_code, m.err_text);
 			add_error(s ? s->id : 0, "38000", msg, text, len, NULL);
+			if (s)
+				s->req_id = 0;	/* refused: not retried until it changes */
 			break;
 		case PS_INGEST_LOGS:
 			s = sub_by_remote(m.subscription);
@@ -1276,6 +1281,19 @@ ws_pump(void)
 	{
 		handle_message(text, len);
 		free(text);
+	}
+	if (solana_ws_get_state(ws) != SOLANA_WS_CLOSED &&
+		GetCurrentTimestamp() > TimestampTzPlusMilliseconds(ws_opened_at, 10000))
+	{
+		int			i;
+
+		/* a subscribe request unanswered for 10 s: start over */
+		for (i = 0; i < nsubs; i++)
+			if (subs[i].remote_id < 0 && subs[i].req_id > 0)
+			{
+				ws_drop("a subscribe request got no answer within 10 s");
+				return;
+			}
 	}
 	if (solana_ws_get_state(ws) == SOLANA_WS_CLOSED)
 	{
@@ -1729,7 +1747,11 @@ reconcile_due(MemoryContext cxt)
 	{
 		Sub		   *s = &subs[i];
 
-		if (strcmp(s->kind, "logs") != 0 || s->remote_id < 0 || now < s->next_reconcile)
+		/*
+		 * Not waiting for the live subscription: reconciliation is the
+		 * safety net, also while pubsub is down.
+		 */
+		if (strcmp(s->kind, "logs") != 0 || now < s->next_reconcile)
 			continue;
 		/* write what is pending first: live rows are older than the pages */
 		if (batch_items() > 0)
