@@ -57,9 +57,9 @@ programs_changed(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == programs_relid)
 	{
+		/* look the table up again: DROP/CREATE EXTENSION gives a new oid */
 		cache_stale = true;
-		if (relid == InvalidOid)
-			programs_relid = InvalidOid;
+		programs_relid = InvalidOid;
 	}
 }
 

@@ -14,7 +14,7 @@ is() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not 
 cleanup() { exec {A[1]}>&- 2>/dev/null; wait 2>/dev/null; "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1; }
 trap cleanup EXIT
 "${PSQL[@]}" -d "$DB" -c "CREATE EXTENSION pg_solana" >/dev/null
-echo "1..6"
+echo "1..8"
 
 idl() {  # idl EVENT_NAME FIELD_TYPE
     printf '{"address":"DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE","metadata":{"name":"m","spec":"0.1.0"},"events":[{"name":"%s","discriminator":[3,3,3,3,3,3,3,3]}],"types":[{"name":"%s","type":{"kind":"struct","fields":[{"name":"v","type":"%s"}]}}]}' "$1" "$1" "$2"
@@ -51,6 +51,13 @@ B "SELECT solana.unregister_program('DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZ
 out=$(askA "$Q")
 case "$out" in *"has no registered IDL"*) out=gone ;; esac
 is "$out" gone "A sees B's unregistration"
+
+# the extension dropped and created again under A: a new solana.programs
+B "DROP EXTENSION pg_solana CASCADE; CREATE EXTENSION pg_solana" >/dev/null
+B "SELECT solana.register_program('$(idl Reborn u8)')" >/dev/null
+is "$(askA "$Q")" 'Reborn {"v": 5}' "A decodes with the new table's IDL"
+B "SELECT solana.register_program('$(idl Reborn2 u8)')" >/dev/null
+is "$(askA "$Q")" 'Reborn2 {"v": 5}' "A follows the new table after DROP/CREATE EXTENSION"
 
 printf '\\q\n' >&"${A[1]}"
 [ "$failed" = 0 ]
