@@ -296,9 +296,48 @@ legacy(void)
 	ps_test_end();
 }
 
+static const char coption_idl[] = HDR
+"\"events\":[{\"name\":\"C\",\"discriminator\":[5]}],"
+"\"types\":[" TY("C", ST(F("a", "{\"coption\":\"u32\"}") "," F("b", "{\"coption\":\"u8\"}"))) "]}";
+
+static void
+coption(void)
+{
+	ps_idl_plan_t *plan = NULL;
+	char		err[256];
+	ps_buf_t	b;
+	const char *name;
+	ps_idl_error_t derr;
+	uint8_t		ok[] = {5, 1, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0};
+	uint8_t		badtag[] = {5, 2, 0, 0, 0};
+
+	ps_test_begin("coption: u32 tag, value only when Some, other tags refused");
+	CHECK_INT(ps_idl_compile(coption_idl, strlen(coption_idl), NULL, &plan, err, sizeof(err)), PS_OK);
+	if (plan)
+	{
+		ps_buf_init(&b, NULL, NULL);
+		CHECK_INT(ps_idl_decode_event(plan, ok, sizeof(ok), 0, &b, &name, &derr), PS_OK);
+		CHECK_STR(b.data, "{\"a\":9,\"b\":null}");
+		ps_buf_free(&b);
+		ps_buf_init(&b, NULL, NULL);
+		CHECK_INT(ps_idl_decode_event(plan, badtag, sizeof(badtag), 0, &b, &name, &derr),
+				  PS_ERR_OPTION_TAG);
+		CHECK_STR(derr.path, "a");
+		CHECK_INT(derr.offset, 1);
+		ps_buf_free(&b);
+		ps_buf_init(&b, NULL, NULL);
+		CHECK_INT(ps_idl_decode_event(plan, ok, 11, 0, &b, &name, &derr), PS_ERR_TRUNCATED);
+		CHECK_STR(derr.path, "b");
+		ps_buf_free(&b);
+	}
+	ps_idl_free(plan);
+	ps_test_end();
+}
+
 int
 main(void)
 {
+	coption();
 	fixture_idls();
 	bad_idls();
 	recursive_types();
