@@ -256,6 +256,57 @@ rd_u64(const uint8_t *p)
 	return (uint64_t) rd_u32(p) | (uint64_t) rd_u32(p + 4) << 32;
 }
 
+/*
+ * Appends on the hot path: room is checked inline and the nul is left
+ * to ps_borsh_decode_item, which terminates the text once at the end.
+ */
+static inline void
+out_c(ps_buf_t *b, char c)
+{
+	if (b->len + 2 <= b->cap && b->err == PS_OK)
+		b->data[b->len++] = c;
+	else
+		ps_buf_putc(b, c);
+}
+
+static inline void
+out_n(ps_buf_t *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 <= b->cap && b->err == PS_OK)
+	{
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+	}
+	else
+		ps_buf_append(b, p, n);
+}
+
+static inline void
+out_u64(ps_buf_t *b, uint64_t v)
+{
+	char		tmp[21];
+	int			i = 21;
+
+	do
+	{
+		tmp[--i] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v);
+	out_n(b, tmp + i, (size_t) (21 - i));
+}
+
+static inline void
+out_i64(ps_buf_t *b, int64_t v)
+{
+	if (v < 0)
+	{
+		out_c(b, '-');
+		out_u64(b, (uint64_t) 0 - (uint64_t) v);
+	}
+	else
+		out_u64(b, (uint64_t) v);
+}
+
 static int	decode_node(dc_t *dc, uint32_t node);
 
 /* the fields of a struct (object) or tuple (array) */
@@ -265,15 +316,15 @@ decode_fields(dc_t *dc, uint32_t first, uint32_t n, bool named)
 	uint32_t	i;
 	int			rc;
 
-	ps_buf_putc(dc->out, named ? '{' : '[');
+	out_c(dc->out, named ? '{' : '[');
 	for (i = 0; i < n; i++)
 	{
 		const ps_idl_field_t *f = &dc->p->fields[first + i];
 
 		if (i)
-			ps_buf_putc(dc->out, ',');
+			out_c(dc->out, ',');
 		if (named)
-			ps_buf_append(dc->out, dc->p->pool + f->key, f->key_len);
+			out_n(dc->out, dc->p->pool + f->key, f->key_len);
 		rc = decode_node(dc, f->type);
 		if (rc != PS_OK)
 		{
@@ -284,7 +335,7 @@ decode_fields(dc_t *dc, uint32_t first, uint32_t n, bool named)
 			return rc;
 		}
 	}
-	ps_buf_putc(dc->out, named ? '}' : ']');
+	out_c(dc->out, named ? '}' : ']');
 	return PS_OK;
 }
 
@@ -294,11 +345,11 @@ decode_seq(dc_t *dc, uint32_t elem, uint64_t n)
 	uint64_t	i;
 	int			rc;
 
-	ps_buf_putc(dc->out, '[');
+	out_c(dc->out, '[');
 	for (i = 0; i < n; i++)
 	{
 		if (i)
-			ps_buf_putc(dc->out, ',');
+			out_c(dc->out, ',');
 		rc = decode_node(dc, elem);
 		if (rc != PS_OK)
 		{
@@ -306,7 +357,7 @@ decode_seq(dc_t *dc, uint32_t elem, uint64_t n)
 			return rc;
 		}
 	}
-	ps_buf_putc(dc->out, ']');
+	out_c(dc->out, ']');
 	return PS_OK;
 }
 
@@ -331,39 +382,39 @@ decode_node(dc_t *dc, uint32_t node)
 		case PS_K_BOOL:
 			if (at[0] > 1)
 				return set_err(dc, PS_ERR_BOOL, start);
-			ps_buf_puts(dc->out, at[0] ? "true" : "false");
+			out_n(dc->out, at[0] ? "true" : "false", at[0] ? 4 : 5);
 			dc->pos += 1;
 			return PS_OK;
 		case PS_K_U8:
-			ps_buf_put_u64(dc->out, at[0]);
+			out_u64(dc->out, at[0]);
 			dc->pos += 1;
 			return PS_OK;
 		case PS_K_I8:
-			ps_buf_put_i64(dc->out, (int8_t) at[0]);
+			out_i64(dc->out, (int8_t) at[0]);
 			dc->pos += 1;
 			return PS_OK;
 		case PS_K_U16:
-			ps_buf_put_u64(dc->out, (uint16_t) (at[0] | at[1] << 8));
+			out_u64(dc->out, (uint16_t) (at[0] | at[1] << 8));
 			dc->pos += 2;
 			return PS_OK;
 		case PS_K_I16:
-			ps_buf_put_i64(dc->out, (int16_t) (uint16_t) (at[0] | at[1] << 8));
+			out_i64(dc->out, (int16_t) (uint16_t) (at[0] | at[1] << 8));
 			dc->pos += 2;
 			return PS_OK;
 		case PS_K_U32:
-			ps_buf_put_u64(dc->out, rd_u32(at));
+			out_u64(dc->out, rd_u32(at));
 			dc->pos += 4;
 			return PS_OK;
 		case PS_K_I32:
-			ps_buf_put_i64(dc->out, (int32_t) rd_u32(at));
+			out_i64(dc->out, (int32_t) rd_u32(at));
 			dc->pos += 4;
 			return PS_OK;
 		case PS_K_U64:
-			ps_buf_put_u64(dc->out, rd_u64(at));
+			out_u64(dc->out, rd_u64(at));
 			dc->pos += 8;
 			return PS_OK;
 		case PS_K_I64:
-			ps_buf_put_i64(dc->out, (int64_t) rd_u64(at));
+			out_i64(dc->out, (int64_t) rd_u64(at));
 			dc->pos += 8;
 			return PS_OK;
 		case PS_K_U128:
@@ -401,9 +452,9 @@ decode_node(dc_t *dc, uint32_t node)
 				char		b58[PS_BASE58_PUBKEY_MAX_LEN + 1];
 				size_t		n = ps_base58_encode_32(at, b58);
 
-				ps_buf_putc(dc->out, '"');
-				ps_buf_append(dc->out, b58, n);
-				ps_buf_putc(dc->out, '"');
+				out_c(dc->out, '"');
+				out_n(dc->out, b58, n);
+				out_c(dc->out, '"');
 				dc->pos += 32;
 				return PS_OK;
 			}
@@ -425,9 +476,9 @@ decode_node(dc_t *dc, uint32_t node)
 				}
 				else
 				{
-					ps_buf_putc(dc->out, '"');
+					out_c(dc->out, '"');
 					ps_buf_put_base64(dc->out, at + 4, n);
-					ps_buf_putc(dc->out, '"');
+					out_c(dc->out, '"');
 				}
 				dc->pos += 4 + (size_t) n;
 				return PS_OK;
@@ -482,7 +533,7 @@ decode_node(dc_t *dc, uint32_t node)
 				}
 				dc->pos += tl;
 				if (tag == 0)
-					ps_buf_puts(dc->out, "null");
+					out_n(dc->out, "null", 4);
 				else
 					rc = decode_node(dc, nd->a);
 				break;
@@ -509,19 +560,19 @@ decode_node(dc_t *dc, uint32_t node)
 				dc->pos += 1;
 				if (v->shape == PS_V_UNIT)
 				{
-					ps_buf_append(dc->out, dc->p->pool + v->json, v->json_len);
+					out_n(dc->out, dc->p->pool + v->json, v->json_len);
 					break;
 				}
-				ps_buf_putc(dc->out, '{');
-				ps_buf_append(dc->out, dc->p->pool + v->json, v->json_len);
-				ps_buf_putc(dc->out, ':');
+				out_c(dc->out, '{');
+				out_n(dc->out, dc->p->pool + v->json, v->json_len);
+				out_c(dc->out, ':');
 				rc = decode_fields(dc, v->first, v->n, v->shape == PS_V_STRUCT);
 				if (rc != PS_OK)
 				{
 					path_prepend(dc->err, dc->p->pool + v->name, false);
 					break;
 				}
-				ps_buf_putc(dc->out, '}');
+				out_c(dc->out, '}');
 				break;
 			}
 		case PS_K_ALIAS:
@@ -557,6 +608,9 @@ ps_borsh_decode_item(const ps_idl_plan_t *plan, uint32_t type,
 	err->offset = 0;
 	err->path[0] = '\0';
 	rc = decode_node(&dc, type);
+	/* the hot-path appends leave the nul out */
+	if (ps_buf_reserve(out, 0) == PS_OK)
+		out->data[out->len] = '\0';
 	if (rc == PS_OK && out->err)
 		rc = set_err(&dc, out->err, dc.pos);
 	if (rc == PS_OK && !allow_trailing && dc.pos != len)
