@@ -251,6 +251,7 @@ solana_rpc(PG_FUNCTION_ARGS)
 	int64		ttl;
 	StringInfoData key;
 	char	   *result;
+	Datum		out;
 
 	if (!ps_rpc_method_valid(method))
 		ereport(ERROR,
@@ -285,9 +286,11 @@ solana_rpc(PG_FUNCTION_ARGS)
 	}
 
 	result = gateway_call(url, method, params_text);
+	/* convert first: an answer jsonb refuses (\u0000) is never cached */
+	out = DirectFunctionCall1(jsonb_in, CStringGetDatum(result));
 	if (ttl > 0)
 		solana_cache_put(key.data, key.len, result, strlen(result), ttl);
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(result)));
+	PG_RETURN_DATUM(out);
 }
 
 /*
