@@ -450,13 +450,12 @@ jvalue(jparse *jp, JsonbValue *out)
 	}
 }
 
-/* the core's JSON text as jsonb; frees the buffer */
+/* the core's JSON text as jsonb */
 static Jsonb *
 text_to_jsonb(ps_buf_t *b)
 {
 	Jsonb	   *result = NULL;
 
-	PG_TRY();
 	{
 		jparse		jp;
 		JsonbValue	v;
@@ -480,11 +479,6 @@ text_to_jsonb(ps_buf_t *b)
 			result = JsonbValueToJsonb(&arr);
 		}
 	}
-	PG_FINALLY();
-	{
-		ps_buf_free(b);
-	}
-	PG_END_TRY();
 	return result;
 }
 
@@ -520,26 +514,39 @@ dec_cpi(const ps_idl_plan_t *p, const uint8_t *d, size_t n, const char *t, int f
 	return ps_idl_decode_cpi_event(p, d, n, f, o, nm, e);
 }
 
+/*
+ * The core writes into one malloc'd scratch buffer per backend, reused
+ * call after call (decoding is never nested); a buffer grown beyond
+ * SCRATCH_KEEP by a large value is released after use.
+ */
+#define SCRATCH_KEEP	(1024 * 1024)
+static ps_buf_t scratch;
+static bool scratch_ready = false;
+
 static int
 decode_with(const ps_idl_plan_t *plan, decode_fn fn, const uint8 *data, size_t len,
 			const char *type_opt, Jsonb **out, char **name_out, ps_idl_error_t *err)
 {
-	ps_buf_t	b;
 	const char *name = NULL;
 	int			rc;
 
 	*out = NULL;
 	*name_out = NULL;
-	ps_buf_init(&b, NULL, NULL);
-	rc = fn(plan, data, len, type_opt, PS_IDL_STRIP_NUL, &b, &name, err);
-	if (rc != PS_OK)
+	if (!scratch_ready || scratch.err != PS_OK || scratch.cap > SCRATCH_KEEP)
 	{
-		ps_buf_free(&b);
-		return rc;
+		if (scratch_ready)
+			ps_buf_free(&scratch);
+		ps_buf_init(&scratch, NULL, NULL);
+		scratch_ready = true;
 	}
-	*name_out = pstrdup(name);
-	*out = text_to_jsonb(&b);
-	return PS_OK;
+	scratch.len = 0;
+	rc = fn(plan, data, len, type_opt, PS_IDL_STRIP_NUL, &scratch, &name, err);
+	if (rc == PS_OK)
+	{
+		*name_out = pstrdup(name);
+		*out = text_to_jsonb(&scratch);
+	}
+	return rc;
 }
 
 static int
