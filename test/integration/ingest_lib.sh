@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export PGOPTIONS="-c search_path=public,solana"
 PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1 -d postgres)
 n=0; failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); return 1; fi; }
 is() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#  want: '$2'"; failed=$((failed + 1)); fi; }
 # q SQL: the result, unaligned (SQL on stdin: it may be long)
 q() { "${PSQL[@]}" <<< "$1"; }

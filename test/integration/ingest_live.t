@@ -12,7 +12,7 @@
 ingest_setup
 
 A=$(new_program) && B=$(new_program)
-ok $? "two fresh scripted programs with the fixture_dex IDL"
+ok $? "two fresh scripted programs with the fixture_dex IDL" || finish
 SUB=$(q "SELECT solana.subscribe('logs', '$A')")
 ok $? "solana.subscribe('logs', A) returns an id"
 wait_for 20 "SELECT EXISTS (SELECT 1 FROM solana.ingest_cursor WHERE subscription_id = $SUB)"
