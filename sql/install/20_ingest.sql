@@ -379,8 +379,8 @@ DECLARE
     n bigint := 0;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM solana.programs p WHERE p.program_id = redecode.program_id) THEN
-        RAISE EXCEPTION 'no IDL is registered for program %', redecode.program_id
-            USING ERRCODE = '55000', HINT = 'Register it with solana.register_program(idl) first.';
+        RAISE EXCEPTION 'program % has no registered IDL', redecode.program_id
+            USING ERRCODE = '42704', HINT = 'Register its IDL with solana.register_program().';
     END IF;
     FOR r IN SELECT e.signature, e.log_index, e.slot, e.raw, e.event_name, e.data
                FROM solana.events e WHERE e.program_id = redecode.program_id
