@@ -34,6 +34,8 @@ typedef struct dc_t
 	int			depth;
 	uint64_t	budget;
 	ps_idl_error_t *err;
+	char	   *tmp;			/* scratch for reordering object keys */
+	size_t		tmp_cap;
 } dc_t;
 
 static int
@@ -315,25 +317,79 @@ decode_fields(dc_t *dc, uint32_t first, uint32_t n, bool named)
 {
 	uint32_t	i;
 	int			rc;
+	size_t		off_stack[33];
+	size_t	   *off = NULL;
+	size_t		base;
 
+	/* jsonb order wanted and different: decode, then reorder the pairs */
+	if (named && n > 1 && (dc->flags & PS_IDL_JSONB_ORDER) && !dc->p->jsorted[first])
+		off = n + 1 <= 33 ? off_stack : malloc((n + 1) * sizeof(size_t));
 	out_c(dc->out, named ? '{' : '[');
+	base = dc->out->len;
 	for (i = 0; i < n; i++)
 	{
 		const ps_idl_field_t *f = &dc->p->fields[first + i];
 
-		if (i)
+		if (off)
+			off[i] = dc->out->len;
+		else if (i)
 			out_c(dc->out, ',');
 		if (named)
 			out_n(dc->out, dc->p->pool + f->key, f->key_len);
 		rc = decode_node(dc, f->type);
 		if (rc != PS_OK)
 		{
+			if (off && off != off_stack)
+				free(off);
 			if (named)
 				path_prepend(dc->err, dc->p->pool + f->name, false);
 			else
 				path_index(dc->err, i);
 			return rc;
 		}
+	}
+	if (off)
+	{
+		size_t		total = dc->out->len - base;
+		size_t		w = base;
+		uint32_t	k;
+
+		off[n] = dc->out->len;
+		if (dc->out->err == PS_OK && ps_buf_reserve(dc->out, n) == PS_OK)
+		{
+			if (dc->tmp_cap < total)
+			{
+				char	   *t = realloc(dc->tmp, total);
+
+				if (!t)
+				{
+					dc->out->err = PS_ERR_NOMEM;
+					total = 0;
+				}
+				else
+				{
+					dc->tmp = t;
+					dc->tmp_cap = total;
+				}
+			}
+			if (dc->out->err == PS_OK)
+			{
+				memcpy(dc->tmp, dc->out->data + base, total);
+				for (k = 0; k < n; k++)
+				{
+					uint32_t	j = dc->p->jorder[first + k];
+					size_t		len = off[j + 1] - off[j];
+
+					if (k)
+						dc->out->data[w++] = ',';
+					memcpy(dc->out->data + w, dc->tmp + (off[j] - base), len);
+					w += len;
+				}
+				dc->out->len = w;
+			}
+		}
+		if (off != off_stack)
+			free(off);
 	}
 	out_c(dc->out, named ? '}' : ']');
 	return PS_OK;
@@ -604,10 +660,13 @@ ps_borsh_decode_item(const ps_idl_plan_t *plan, uint32_t type,
 	dc.depth = 0;
 	dc.budget = (uint64_t) len * 4 + 4096;
 	dc.err = err;
+	dc.tmp = NULL;
+	dc.tmp_cap = 0;
 	err->status = PS_OK;
 	err->offset = 0;
 	err->path[0] = '\0';
 	rc = decode_node(&dc, type);
+	free(dc.tmp);
 	/* the hot-path appends leave the nul out */
 	if (ps_buf_reserve(out, 0) == PS_OK)
 		out->data[out->len] = '\0';

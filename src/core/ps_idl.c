@@ -1013,6 +1013,59 @@ compute_min_sizes(ps_idl_plan_t *p)
 	}
 }
 
+/* jsonb order of the fields [first, first + n): shorter keys first */
+static void
+order_group(ps_idl_plan_t *p, const char *pool, uint32_t first, uint32_t n)
+{
+	uint32_t	k,
+				m;
+	uint32_t   *o = p->jorder + first;
+
+	for (k = 0; k < n; k++)
+		o[k] = k;
+	for (k = 1; k < n; k++)
+	{
+		uint32_t	v = o[k];
+		const char *kv = pool + p->fields[first + v].name;
+		size_t		lv = strlen(kv);
+
+		for (m = k; m > 0; m--)
+		{
+			const char *km = pool + p->fields[first + o[m - 1]].name;
+			size_t		lm = strlen(km);
+
+			if (lm < lv || (lm == lv && memcmp(km, kv, lv) <= 0))
+				break;
+			o[m] = o[m - 1];
+		}
+		o[m] = v;
+	}
+	p->jsorted[first] = 1;
+	for (k = 0; k < n; k++)
+		if (o[k] != k)
+			p->jsorted[first] = 0;
+}
+
+static bool
+compute_jsonb_order(cc_t *cc)
+{
+	ps_idl_plan_t *p = cc->p;
+	uint32_t	i;
+
+	p->jorder = calloc(p->field_cnt ? p->field_cnt : 1, sizeof(uint32_t));
+	p->jsorted = malloc(p->field_cnt ? p->field_cnt : 1);
+	if (!p->jorder || !p->jsorted)
+		return fail(cc, PS_ERR_NOMEM, NULL, "out of memory"), false;
+	memset(p->jsorted, 1, p->field_cnt ? p->field_cnt : 1);
+	for (i = 0; i < p->node_cnt; i++)
+		if (p->nodes[i].kind == PS_K_STRUCT && p->nodes[i].n > 1)
+			order_group(p, cc->pool.data, p->nodes[i].a, p->nodes[i].n);
+	for (i = 0; i < p->variant_cnt; i++)
+		if (p->variants[i].shape == PS_V_STRUCT && p->variants[i].n > 1)
+			order_group(p, cc->pool.data, p->variants[i].first, p->variants[i].n);
+	return true;
+}
+
 int
 ps_idl_compile(const char *json, size_t len, const uint8_t *program_id_opt,
 			   ps_idl_plan_t **plan_out, char *errbuf, size_t errbuf_sz)
@@ -1144,6 +1197,8 @@ ps_idl_compile(const char *json, size_t len, const uint8_t *program_id_opt,
 		check_cycles(&cc);
 	if (cc.rc == PS_OK)
 		compute_min_sizes(p);
+	if (cc.rc == PS_OK)
+		compute_jsonb_order(&cc);
 	if (cc.rc == PS_OK && cc.pool.err)
 		fail(&cc, PS_ERR_NOMEM, NULL, "out of memory");
 
@@ -1175,6 +1230,8 @@ ps_idl_free(ps_idl_plan_t *plan)
 	free(plan->nodes);
 	free(plan->fields);
 	free(plan->variants);
+	free(plan->jorder);
+	free(plan->jsorted);
 	free(plan->pool);
 	free(plan->events);
 	free(plan->accounts);
@@ -1205,6 +1262,7 @@ ps_idl_size(const ps_idl_plan_t *plan)
 {
 	return sizeof(*plan) + plan->node_cap * sizeof(ps_idl_node_t) +
 		plan->field_cap * sizeof(ps_idl_field_t) +
+		plan->field_cnt * (sizeof(uint32_t) + 1) +
 		plan->variant_cap * sizeof(ps_idl_variant_t) + plan->pool_cap +
 		(plan->event_cnt + plan->account_cnt + plan->instruction_cnt) * sizeof(ps_idl_item_t);
 }

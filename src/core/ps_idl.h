@@ -38,6 +38,9 @@ typedef struct ps_idl_plan_t ps_idl_plan_t;
 
 /* decode flags */
 #define PS_IDL_STRIP_NUL		0x1 /* drop U+0000 from decoded strings */
+#define PS_IDL_JSONB_ORDER		0x2 /* object keys in jsonb's order (shorter
+									 * first, then bytewise) instead of IDL
+									 * order, so jsonb need not sort them */
 
 /* longest discriminator an IDL may declare */
 #define PS_IDL_DISC_MAX			32
@@ -99,7 +102,7 @@ extern size_t ps_idl_size(const ps_idl_plan_t *plan);
  * PS_ERR_ENUM_TAG, PS_ERR_LENGTH_EXCEEDS, PS_ERR_LIMIT (nesting or output
  * work beyond the limits) or PS_ERR_NOMEM (out's allocator failed).  On
  * failure `out` holds partial text the caller should discard.  `flags`
- * is 0 or PS_IDL_STRIP_NUL.  Any bytes are safe: every read is bounded
+ * combines PS_IDL_STRIP_NUL and PS_IDL_JSONB_ORDER.  Any bytes are safe: every read is bounded
  * by `len`.
  */
 extern int	ps_idl_decode_event(const ps_idl_plan_t *plan,

@@ -95,6 +95,14 @@ struct ps_idl_plan_t
 	size_t		pool_len;
 	size_t		pool_cap;
 
+	/*
+	 * jsonb key order of named field groups: for the group starting at
+	 * field f with n fields, jorder[f + k] is the k-th field (relative)
+	 * in jsonb order, and jsorted[f] is 1 when that is IDL order.
+	 */
+	uint32_t   *jorder;
+	uint8_t    *jsorted;
+
 	ps_idl_item_t *events;
 	uint32_t	event_cnt;
 	ps_idl_item_t *accounts;

@@ -540,7 +540,8 @@ decode_with(const ps_idl_plan_t *plan, decode_fn fn, const uint8 *data, size_t l
 		scratch_ready = true;
 	}
 	scratch.len = 0;
-	rc = fn(plan, data, len, type_opt, PS_IDL_STRIP_NUL, &scratch, &name, err);
+	rc = fn(plan, data, len, type_opt, PS_IDL_STRIP_NUL | PS_IDL_JSONB_ORDER, &scratch,
+			&name, err);
 	if (rc == PS_OK)
 	{
 		*name_out = pstrdup(name);

@@ -63,10 +63,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (mode)
 	{
 		case 0:
-			rc = ps_idl_decode_event(plan, buf, len, data[1] & 1, &out, &name, &err);
+			rc = ps_idl_decode_event(plan, buf, len, data[1] & 3, &out, &name, &err);
 			break;
 		case 1:
-			rc = ps_idl_decode_account(plan, buf, len, NULL, 0, &out, &name, &err);
+			rc = ps_idl_decode_account(plan, buf, len, NULL, PS_IDL_JSONB_ORDER, &out, &name, &err);
 			break;
 		case 2:
 			rc = ps_idl_decode_instruction(plan, buf, len, 0, &out, &name, &err);

@@ -128,6 +128,53 @@ check_value(const char *text, size_t len, json_t *expected)
 	json_decref(got);
 }
 
+/*
+ * check_jsonb_order: in every object of the text, each key is no longer
+ * than the next, and equal-length keys ascend bytewise.  Keys are found
+ * by a small scanner that knows the decoder's compact output.
+ */
+static void
+check_jsonb_order(const char *t)
+{
+	const char *prev[PS_IDL_MAX_DEPTH + 2];
+	size_t		prev_len[PS_IDL_MAX_DEPTH + 2];
+	int			depth = 0;
+	bool		expect_key = false;
+
+	for (; *t; t++)
+	{
+		if (*t == '{' || *t == '[')
+		{
+			depth++;
+			prev[depth] = NULL;
+			expect_key = *t == '{';
+		}
+		else if (*t == '}' || *t == ']')
+			depth--;
+		else if (*t == ',')
+			expect_key = prev[depth] != NULL;	/* inside an object */
+		else if (*t == '"')
+		{
+			const char *s = ++t;
+
+			while (*t && *t != '"')
+				t += *t == '\\' ? 2 : 1;
+			if (expect_key && t[1] == ':')
+			{
+				size_t		len = (size_t) (t - s);
+
+				if (prev[depth] && (prev_len[depth] > len ||
+									(prev_len[depth] == len && memcmp(prev[depth], s, len) > 0)))
+					ps_test_fail(__FILE__, __LINE__, "key %.*s after %.*s", (int) len, s,
+								 (int) prev_len[depth], prev[depth]);
+				prev[depth] = s;
+				prev_len[depth] = len;
+			}
+			expect_key = false;
+		}
+	}
+}
+
 static void
 event_cases(json_t *fx)
 {
@@ -160,6 +207,16 @@ event_cases(json_t *fx)
 		{
 			CHECK_STR(name, ps_test_str(exp, "name"));
 			check_value(b.data, b.len, json_object_get(exp, "data"));
+		}
+		/* in jsonb key order: the same value, keys shorter first */
+		ps_buf_free(&b);
+		ps_buf_init(&b, NULL, NULL);
+		rc = ps_idl_decode_event(plan, data, (size_t) n, PS_IDL_JSONB_ORDER, &b, &name, &err);
+		CHECK_INT(rc, PS_OK);
+		if (rc == PS_OK)
+		{
+			check_value(b.data, b.len, json_object_get(exp, "data"));
+			check_jsonb_order(b.data);
 		}
 		/* the log line carries the same bytes */
 		CHECK_INT(log_line_bytes(ps_test_str(c, "log_line"), viaLog, &vlen), PS_OK);
