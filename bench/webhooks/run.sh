@@ -9,18 +9,22 @@
 #   batches of 50, no signing, nothing recorded);
 # then commit->delivery latency p50/p99 at a steady 1,000 deliveries/s
 # (pgbench --rate).  RUNS runs of N deliveries each; medians.
+# DISPATCHERS=2 splits the 32 in flight over two dispatcher workers (16
+# each; the endpoint's max_in_flight is enforced per dispatcher).
 # Needs root (it starts a throwaway preloaded cluster as user postgres).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 . "$root/scripts/lib.sh"
 runs=${RUNS:-3}
+disp=${DISPATCHERS:-1}
 N=${N:-5000}
 RATE_SECS=${RATE_SECS:-10}
 out=$root/build/bench/webhooks; mkdir -p "$out"
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
 
 dir=$out/pg; port=$(free_port)
-pg_start "$dir" "$port" "solana.webhook_allow_private = on" "solana.webhook_concurrency = 32" \
+pg_start "$dir" "$port" "solana.webhook_allow_private = on" \
+    "solana.webhook_concurrency = $((32 / disp))" "solana.dispatcher_workers = $disp" \
     "max_connections = 50"
 rcv_pid=
 trap '[ -n "$rcv_pid" ] && kill $rcv_pid 2>/dev/null; pg_stop "$dir"' EXIT
@@ -112,7 +116,7 @@ q "SELECT json_build_object('impl', 'latency', 'n', count(*),
         'undelivered', count(*) FILTER (WHERE state <> 'delivered'))
      FROM solana.webhook_deliveries" >> "$out/results.jsonl"
 
-python3 - "$out/results.jsonl" <<'PY'
+python3 - "$out/results.jsonl" "$disp" <<'PY'
 import json, sys, statistics, collections
 rows = collections.defaultdict(list)
 lat = None
@@ -125,7 +129,9 @@ for line in open(sys.argv[1]):
     else:
         rows[r["impl"]].append(r["n"] / r["secs"])
 med = {k: statistics.median(v) for k, v in rows.items()}
-names = {"pg_solana": "pg_solana (row committed -> verified, signed, recorded)",
+disp = int(sys.argv[2])
+names = {"pg_solana": "pg_solana (row committed -> verified, signed, recorded)"
+                      + ("" if disp == 1 else f", {disp} dispatchers x {32 // disp}"),
          "wrk": "wrk -c32 (loopback ceiling of the receiver)",
          "curl": "curl --parallel --parallel-max 32 (libcurl ceiling)",
          "naive-node": "naive Node fetch, allSettled batches of 50 (unsigned)"}
