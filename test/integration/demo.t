@@ -53,7 +53,7 @@ has "$OUT" '^receiver: 2 deliveries on /events, 2 verified in all$'; ok $? "exac
 # 70_transactions.sh: a batch packed, signed, submitted, finalized
 has "$OUT" '^payer balance: 2000000000 lamports$'; ok $? "requestAirdrop funded the payer"
 has "$OUT" '^submit_instructions: batch [0-9]+, 2 transactions for 16 instructions$'; ok $? "16 instructions packed into 2 transactions"
-[ "$(grep -cE '^ +[01] \| finalized \| +[0-9]+ \| [1-9A-HJ-NP-Za-km-z]{64,88} \| +[1-9][0-9]* \| +[1-9][0-9]* \| +[1-9]' "$OUT")" = 2 ]
+[ "$(grep -cE '^ +[01] \| finalized \| +[0-9]+ \| [1-9A-HJ-NP-Za-km-z]{64,88} +\| +[1-9][0-9]* \| +[1-9][0-9]* \| +[1-9]' "$OUT")" = 2 ]
 ok $? "both transactions finalized with signature, slot and fee"
 has "$OUT" '^balances: payer [0-9]+, alice 100000000, bob 50000000 lamports$'; ok $? "the transfers moved the lamports"
 [ "$(grep -cE '^  tx_[0-9]+_(confirmed|finalized) +(confirmed|finalized) +[1-9A-HJ-NP-Za-km-z]{20}\.\.\.  verified: true$' "$OUT")" = 4 ]
