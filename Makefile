@@ -79,9 +79,9 @@ $(BUILD)/unit/test_%: test/unit/test_%.c $(UNIT_HELPERS) test/unit/ps_test.h $(B
 	$(CORE_CC) $(CORE_STD) -Itest/unit $(FLAGS_unit) -o $@ $< $(UNIT_HELPERS) $(BUILD)/unit/libpscore.a $(CORE_LIBS)
 $(BUILD)/asan/test_%: test/unit/test_%.c $(UNIT_HELPERS) test/unit/ps_test.h $(BUILD)/asan/libpscore.a
 	$(CORE_CC) $(CORE_STD) -Itest/unit $(FLAGS_asan) -o $@ $< $(UNIT_HELPERS) $(BUILD)/asan/libpscore.a $(CORE_LIBS)
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(BUILD)/fuzz/libpscore.a
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(wildcard test/fuzz/*.h) $(BUILD)/fuzz/libpscore.a
 	clang $(CORE_STD) -Itest/fuzz -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(BUILD)/fuzz/libpscore.a $(CORE_LIBS)
-$(BUILD)/replay/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/replay_main.c test/fuzz/fuzz_common.h $(BUILD)/replay/libpscore.a
+$(BUILD)/replay/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/replay_main.c $(wildcard test/fuzz/*.h) $(BUILD)/replay/libpscore.a
 	$(CORE_CC) $(CORE_STD) -Itest/fuzz $(FLAGS_replay) -o $@ $< test/fuzz/replay_main.c $(BUILD)/replay/libpscore.a $(CORE_LIBS)
 
 UNIT_BINS = $(addprefix $(BUILD)/unit/,$(UNIT_NAMES))

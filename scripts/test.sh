@@ -96,7 +96,7 @@ if ls test/isolation/specs/*.spec >/dev/null 2>&1; then
 fi
 
 if ls test/integration/*.t >/dev/null 2>&1; then
-    suite integration prove test/integration/
+    suite integration prove -v test/integration/
 fi
 if [ -x test/peer/run-tests.sh ]; then
     suite peer test/peer/run-tests.sh
