@@ -17,12 +17,8 @@
 
 #include "ps_base58.h"
 #include "ps_error.h"
-
-#define NUM_TAG "\001n:"
-#define NUM_TAG_SZ 3
-
-/* Anchor's EVENT_IX_TAG, sha256("anchor:event")[0..8] reversed as LE u64 */
-static const uint8_t cpi_event_tag[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d};
+#include "ps_idl.h"
+#include "ps_json.h"
 
 static void
 seterr(char *errbuf, size_t errbuf_sz, const char *fmt,...)
@@ -36,64 +32,10 @@ seterr(char *errbuf, size_t errbuf_sz, const char *fmt,...)
 	va_end(ap);
 }
 
-/*
- * Copy JSON text turning every number token outside strings into the
- * string "\u0001n:<token>".  Returns malloc'd nul-terminated text or
- * NULL when out of memory.  Garbage is copied as is; jansson rejects it.
- */
-static char *
-tag_numbers(const char *in, size_t len)
-{
-	/* each number of k chars grows by at most 2 quotes + 6 (\u0001) + 2 */
-	size_t		cap = len * 6 + 16;
-	char	   *out;
-	size_t		i = 0,
-				o = 0;
-
-	if (len > PS_INGEST_MSG_MAX)
-		return NULL;
-	out = malloc(cap);
-	if (out == NULL)
-		return NULL;
-	while (i < len)
-	{
-		char		c = in[i];
-
-		if (c == '"')
-		{
-			out[o++] = in[i++];
-			while (i < len && in[i] != '"')
-			{
-				if (in[i] == '\\' && i + 1 < len)
-					out[o++] = in[i++];
-				out[o++] = in[i++];
-			}
-			if (i < len)
-				out[o++] = in[i++];
-		}
-		else if (c == '-' || (c >= '0' && c <= '9'))
-		{
-			memcpy(out + o, "\"\\u0001n:", 9);
-			o += 9;
-			while (i < len && (in[i] == '-' || in[i] == '+' || in[i] == '.' ||
-							   in[i] == 'e' || in[i] == 'E' ||
-							   (in[i] >= '0' && in[i] <= '9')))
-				out[o++] = in[i++];
-			out[o++] = '"';
-		}
-		else
-			out[o++] = in[i++];
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static json_t *
 load(const char *text, size_t len, int *rc, char *errbuf, size_t errbuf_sz)
 {
-	char	   *tagged;
 	json_t	   *v;
-	json_error_t jerr;
 
 	if (len > PS_INGEST_MSG_MAX)
 	{
@@ -101,41 +43,14 @@ load(const char *text, size_t len, int *rc, char *errbuf, size_t errbuf_sz)
 		seterr(errbuf, errbuf_sz, "message of %zu bytes is over the limit", len);
 		return NULL;
 	}
-	tagged = tag_numbers(text, len);
-	if (tagged == NULL)
-	{
-		*rc = PS_ERR_NOMEM;
-		seterr(errbuf, errbuf_sz, "out of memory");
-		return NULL;
-	}
-	v = json_loads(tagged, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-	free(tagged);
-	if (v == NULL)
-	{
-		*rc = PS_ERR_JSON;
-		seterr(errbuf, errbuf_sz, "not JSON: %s", jerr.text);
-	}
+	*rc = ps_json_load_exact(text, len, &v, errbuf, errbuf_sz);
 	return v;
-}
-
-/* the token text of a tagged number, or NULL */
-static const char *
-num_text(const json_t *v)
-{
-	const char *s;
-
-	if (!json_is_string(v))
-		return NULL;
-	s = json_string_value(v);
-	if (strncmp(s, NUM_TAG, NUM_TAG_SZ) != 0)
-		return NULL;
-	return s + NUM_TAG_SZ;
 }
 
 static bool
 get_u64(const json_t *v, uint64_t *out)
 {
-	const char *s = num_text(v);
+	const char *s = ps_json_number_text(v);
 	char	   *end;
 	unsigned long long x;
 
@@ -152,7 +67,7 @@ get_u64(const json_t *v, uint64_t *out)
 static bool
 get_i64(const json_t *v, int64_t *out)
 {
-	const char *s = num_text(v);
+	const char *s = ps_json_number_text(v);
 	char	   *end;
 	long long	x;
 
@@ -170,7 +85,7 @@ get_i64(const json_t *v, int64_t *out)
 static const char *
 get_str(const json_t *v)
 {
-	if (!json_is_string(v) || num_text(v) != NULL)
+	if (!json_is_string(v) || ps_json_number_text(v) != NULL)
 		return NULL;
 	return json_string_value(v);
 }
@@ -234,7 +149,7 @@ dump_untagged(ps_buf_t *b, const json_t *v)
 				break;
 			}
 		case JSON_STRING:
-			if ((n = num_text(v)) != NULL)
+			if ((n = ps_json_number_text(v)) != NULL)
 				ps_buf_puts(b, n);
 			else
 				ps_buf_put_json_string(b, json_string_value(v),
@@ -343,7 +258,7 @@ read_account(const json_t *acc, ps_ingest_account_t *a, char *errbuf, size_t err
 		return PS_ERR_ARG;
 	}
 	a->executable = json_is_true(ex);
-	re = num_text(json_object_get(acc, "rentEpoch"));
+	re = ps_json_number_text(json_object_get(acc, "rentEpoch"));
 	if (re != NULL)
 	{
 		uint64_t	dummy;
@@ -667,7 +582,7 @@ read_cpis(const json_t *inner, const json_t *keys, const json_t *loaded,
 			if (bytes == NULL)
 				return PS_ERR_NOMEM;
 			if (ps_base58_decode(d58, strlen(d58), bytes, strlen(d58) + 1, &nbytes, NULL) != PS_OK ||
-				nbytes < 8 || memcmp(bytes, cpi_event_tag, 8) != 0)
+				nbytes < 8 || memcmp(bytes, ps_idl_cpi_event_tag, 8) != 0)
 			{
 				free(bytes);
 				continue;

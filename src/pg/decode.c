@@ -600,29 +600,6 @@ solana_decode_cpi_event_jsonb(const uint8 *program_id, const uint8 *data, size_t
  */
 
 /*
- * result_desc returns the row type of the calling function, built once
- * per call site and kept in fn_extra (get_call_result_type rebuilds it
- * from pg_proc on every call, which costs more than decoding).
- */
-static TupleDesc
-result_desc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
-
-	if (desc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = desc;
-	}
-	return desc;
-}
-
-/*
  * decode_sql is the body of decode_event, decode_account,
  * decode_instruction and decode_cpi_event: (name, jsonb) or an error
  * naming the program, the field path and the byte offset.
@@ -649,7 +626,7 @@ decode_sql(FunctionCallInfo fcinfo, decode_fn fn, const char *what)
 	data = PG_GETARG_BYTEA_PP(1);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 		type_opt = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	tupdesc = result_desc(fcinfo);
+	tupdesc = solana_result_desc(fcinfo);
 	ps_base58_encode_32(pid, b58);
 	rc = decode_program(pid, fn, (const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
 						type_opt, &out, &name, &err);

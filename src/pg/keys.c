@@ -146,8 +146,7 @@ solana_find_program_address(PG_FUNCTION_ARGS)
 	bool		nulls[2] = {false, false};
 	int			rc;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "find_program_address must return a record");
+	tupdesc = solana_result_desc(fcinfo);
 	n = seeds_from_array(arr, PS_PDA_MAX_SEEDS - 1, "find_program_address", &seeds);
 	rc = ps_pda_find(seeds, n, program_id, addr, &bump);
 	if (rc == PS_ERR_NO_BUMP)
@@ -160,7 +159,6 @@ solana_find_program_address(PG_FUNCTION_ARGS)
 
 	values[0] = pubkey_datum(addr);
 	values[1] = Int32GetDatum(bump);
-	tupdesc = BlessTupleDesc(tupdesc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

@@ -123,28 +123,6 @@ raise_data(int rc, const char *what, size_t len)
 }
 
 /*
- * The blessed result descriptor, looked up once per call site and kept
- * in fn_extra (fn_mcxt): building it is most of a call's cost otherwise.
- */
-static TupleDesc
-result_desc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
-
-	if (desc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = desc;
-	}
-	return desc;
-}
-
-/*
  * solana.pyth_price(data bytea, owner pubkey) decodes a PriceUpdateV2
  * account: the receiver's own account type, so that price feeds can be
  * followed by subscription or getMultipleAccounts and read in SQL.
@@ -167,7 +145,7 @@ solana_pyth_price(PG_FUNCTION_ARGS)
 	rc = ps_oracle_pyth_read((const uint8 *) VARDATA_ANY(data), len, &p);
 	if (rc != PS_OK)
 		raise_data(rc, "Pyth PriceUpdateV2", len);
-	desc = result_desc(fcinfo);
+	desc = solana_result_desc(fcinfo);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", p.feed_id[i]);
 	v[0] = CStringGetTextDatum(hex);
@@ -226,7 +204,7 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 		rc = ps_oracle_sb_pull_read(bytes, len, f);
 		if (rc != PS_OK)
 			raise_data(rc, "Switchboard PullFeedAccountData", len);
-		desc = result_desc(fcinfo);
+		desc = solana_result_desc(fcinfo);
 		v[0] = CStringGetTextDatum("on_demand");
 		v[1] = name_datum(f->name, &n[1]);
 		if (!PG_ARGISNULL(2))
@@ -280,7 +258,7 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 		rc = ps_oracle_sb_v2_read(bytes, len, a);
 		if (rc != PS_OK)
 			raise_data(rc, "Switchboard AggregatorAccountData", len);
-		desc = result_desc(fcinfo);
+		desc = solana_result_desc(fcinfo);
 		v[0] = CStringGetTextDatum("v2");
 		v[1] = name_datum(a->name, &n[1]);
 		if (r->num_success > 0)

@@ -10,6 +10,7 @@
  */
 #include "pg_solana.h"
 
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
@@ -145,4 +146,22 @@ solana_require_preload(const char *what)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("%s requires pg_solana to be preloaded", what),
 				 errhint("Add pg_solana to shared_preload_libraries and restart the server.")));
+}
+
+TupleDesc
+solana_result_desc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = desc;
+	}
+	return desc;
 }

@@ -7,6 +7,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "access/tupdesc.h"
 #include "utils/array.h"
 
 #define SOLANA_PUBKEY_SZ	32
@@ -40,6 +41,14 @@ extern void solana_raise_core(int rc, const char *msg, const char *detail_opt)
  * library was preloaded; `what` names the function that needs it.
  */
 extern void solana_require_preload(const char *what);
+
+/*
+ * solana_result_desc returns the blessed row type of the calling
+ * function, built once per call site and kept in fn_extra (fn_mcxt):
+ * get_call_result_type rebuilds it from pg_proc on every call, which
+ * costs more than a decode.  The caller must not use fn_extra otherwise.
+ */
+extern TupleDesc solana_result_desc(FunctionCallInfo fcinfo);
 
 /*
  * solana_pubkey_text writes the base58 text of 32 bytes into `out`

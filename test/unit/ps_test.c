@@ -4,6 +4,9 @@
  */
 #include "ps_test.h"
 
+#include "ps_error.h"
+#include "ps_json.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,117 +87,47 @@ ps_test_fixture_path(const char *file)
 	return path;
 }
 
-/*
- * Copy JSON text, turning each number token outside strings into a
- * string "\u0001num:<token>".  Strings are copied verbatim with their
- * escapes.
- */
-static char *
-tag_numbers(const char *in, size_t len)
-{
-	size_t		cap = len * 2 + 64;
-	char	   *out = malloc(cap);
-	size_t		o = 0;
-	size_t		i = 0;
-
-	if (out == NULL)
-		return NULL;
-	while (i < len)
-	{
-		char		c = in[i];
-
-		if (o + 64 > cap)
-		{
-			cap *= 2;
-			out = realloc(out, cap);
-			if (out == NULL)
-				return NULL;
-		}
-		if (c == '"')
-		{
-			out[o++] = in[i++];
-			while (i < len && in[i] != '"')
-			{
-				if (o + 8 > cap)
-				{
-					cap *= 2;
-					out = realloc(out, cap);
-					if (out == NULL)
-						return NULL;
-				}
-				if (in[i] == '\\' && i + 1 < len)
-					out[o++] = in[i++];
-				out[o++] = in[i++];
-			}
-			if (i < len)
-				out[o++] = in[i++];
-		}
-		else if (c == '-' || (c >= '0' && c <= '9'))
-		{
-			size_t		start = i;
-			size_t		tok;
-
-			while (i < len && strchr("+-0123456789.eE", in[i]) != NULL)
-				i++;
-			tok = i - start;
-			while (o + tok + 16 > cap)
-			{
-				cap *= 2;
-				out = realloc(out, cap);
-				if (out == NULL)
-					return NULL;
-			}
-			memcpy(out + o, "\"\\u0001num:", 11);
-			o += 11;
-			memcpy(out + o, in + start, tok);
-			o += tok;
-			out[o++] = '"';
-		}
-		else
-			out[o++] = in[i++];
-	}
-	out[o] = '\0';
-	return out;
-}
-
 json_t *
 ps_test_parse(const char *text, size_t len)
 {
-	char	   *tagged = tag_numbers(text, len);
-	json_error_t err;
 	json_t	   *v;
 
-	if (tagged == NULL)
-		return NULL;
-	v = json_loads(tagged, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	free(tagged);
-	return v;
+	return ps_json_load_exact(text, len, &v, NULL, 0) == PS_OK ? v : NULL;
+}
+
+char *
+ps_test_read_file(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	char	   *text;
+	long		n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
+	{
+		printf("Bail out! cannot read %s\n", path);
+		exit(255);
+	}
+	rewind(f);
+	text = malloc((size_t) n + 1);
+	if (text == NULL || fread(text, 1, (size_t) n, f) != (size_t) n)
+	{
+		printf("Bail out! cannot read %s\n", path);
+		exit(255);
+	}
+	fclose(f);
+	text[n] = '\0';
+	*len = (size_t) n;
+	return text;
 }
 
 json_t *
 ps_test_fixture(const char *file)
 {
 	const char *path = ps_test_fixture_path(file);
-	FILE	   *f = fopen(path, "rb");
-	char	   *text;
-	long		n;
-	json_t	   *v;
+	size_t		n;
+	char	   *text = ps_test_read_file(path, &n);
+	json_t	   *v = ps_test_parse(text, n);
 
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
-	{
-		printf("Bail out! cannot read fixture %s\n", path);
-		exit(255);
-	}
-	rewind(f);
-	text = malloc(n + 1);
-	if (text == NULL || fread(text, 1, n, f) != (size_t) n)
-	{
-		printf("Bail out! cannot read fixture %s\n", path);
-		exit(255);
-	}
-	fclose(f);
-	text[n] = '\0';
-	v = ps_test_parse(text, n);
 	free(text);
 	if (v == NULL)
 	{
@@ -207,14 +140,7 @@ ps_test_fixture(const char *file)
 const char *
 ps_test_num(const json_t *v)
 {
-	const char *s;
-
-	if (!json_is_string(v))
-		return NULL;
-	s = json_string_value(v);
-	if (strncmp(s, PS_TEST_NUM, strlen(PS_TEST_NUM)) != 0)
-		return NULL;
-	return s + strlen(PS_TEST_NUM);
+	return ps_json_number_text(v);
 }
 
 long long

@@ -11,10 +11,10 @@
  *
  * Fixtures are JSON files from ../shared/fixtures (or $PS_FIXTURES).
  * They hold integers wider than 64 bits, which jansson cannot parse, so
- * the loader turns every number into a string tagged with PS_TEST_NUM
- * before parsing; ps_test_num reads one back and ps_test_json_equal
- * compares such trees, numbers by value (integers exactly, floats as
- * doubles).
+ * they are loaded with the core's ps_json_load_exact (every number
+ * becomes a tagged string); ps_test_num reads one back and
+ * ps_test_json_equal compares such trees, numbers by value (integers
+ * exactly, floats as doubles).
  */
 #ifndef PS_TEST_H
 #define PS_TEST_H
@@ -23,8 +23,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#define PS_TEST_NUM "\001num:"
 
 extern void ps_test_begin(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 extern void ps_test_fail(const char *file, int line, const char *fmt,...)
@@ -49,6 +47,12 @@ extern int	ps_test_done(void);
 
 /* path of a fixture file; bails out of the whole run when absent */
 extern const char *ps_test_fixture_path(const char *file);
+
+/*
+ * ps_test_read_file returns the malloc'd, nul-terminated contents of
+ * `path` and their length in *len; bails out of the run when unreadable.
+ */
+extern char *ps_test_read_file(const char *path, size_t *len);
 
 /* a fixture file parsed with numbers kept exact (see above) */
 extern json_t *ps_test_fixture(const char *file);

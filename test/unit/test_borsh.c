@@ -24,28 +24,6 @@ static ps_idl_plan_t *plans[8];
 static const char *plan_keys[8];
 static int	plan_cnt;
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *text;
-	long		n;
-
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
-	{
-		printf("Bail out! cannot read %s\n", path);
-		exit(255);
-	}
-	rewind(f);
-	text = malloc((size_t) n + 1);
-	if (fread(text, 1, (size_t) n, f) != (size_t) n)
-		exit(255);
-	text[n] = '\0';
-	fclose(f);
-	*len = (size_t) n;
-	return text;
-}
-
 static ps_idl_plan_t *
 plan_for(const char *key)
 {
@@ -60,7 +38,7 @@ plan_for(const char *key)
 		if (strcmp(plan_keys[i], key) == 0)
 			return plans[i];
 	snprintf(file, sizeof(file), "idl/%s.json", key);
-	text = read_file(ps_test_fixture_path(file), &len);
+	text = ps_test_read_file(ps_test_fixture_path(file), &len);
 	rc = ps_idl_compile(text, len, NULL, &plans[plan_cnt], err, sizeof(err));
 	free(text);
 	if (rc != PS_OK)

@@ -91,27 +91,6 @@ static const bad_t bad[] = {
 	PS_ERR_IDL, "instructions[0].args[0]"},
 };
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *text;
-	long		n;
-
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
-	{
-		printf("Bail out! cannot read %s\n", path);
-		exit(255);
-	}
-	rewind(f);
-	text = malloc((size_t) n + 1);
-	if (fread(text, 1, (size_t) n, f) != (size_t) n)
-		exit(255);
-	fclose(f);
-	*len = (size_t) n;
-	return text;
-}
-
 static void
 fixture_idls(void)
 {
@@ -132,7 +111,7 @@ fixture_idls(void)
 
 		ps_test_begin("fixture IDL %s compiles", ps_test_str(e, "key"));
 		snprintf(file, sizeof(file), "idl/%s.json", ps_test_str(e, "key"));
-		text = read_file(ps_test_fixture_path(file), &len);
+		text = ps_test_read_file(ps_test_fixture_path(file), &len);
 		CHECK_INT(ps_idl_compile(text, len, NULL, &plan, err, sizeof(err)), PS_OK);
 		if (plan)
 		{

@@ -39,27 +39,6 @@ typedef struct run_t
 	size_t		seen;
 } run_t;
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *text;
-	long		n;
-
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
-	{
-		printf("Bail out! cannot read %s\n", path);
-		exit(255);
-	}
-	rewind(f);
-	text = malloc((size_t) n + 1);
-	if (fread(text, 1, (size_t) n, f) != (size_t) n)
-		exit(255);
-	fclose(f);
-	*len = (size_t) n;
-	return text;
-}
-
 static void
 load_programs(json_t *fx)
 {
@@ -76,7 +55,7 @@ load_programs(json_t *fx)
 		progs[prog_cnt].key = ps_test_str(p, "idl");
 		ps_base58_decode_32(ps_test_str(p, "program_id"), progs[prog_cnt].id);
 		snprintf(file, sizeof(file), "idl/%s.json", progs[prog_cnt].key);
-		text = read_file(ps_test_fixture_path(file), &len);
+		text = ps_test_read_file(ps_test_fixture_path(file), &len);
 		if (ps_idl_compile(text, len, NULL, &progs[prog_cnt].plan, err, sizeof(err)) != PS_OK)
 		{
 			printf("Bail out! %s: %s\n", file, err);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ps_base58.h"
 #include "ps_ed25519.h"
@@ -24,26 +24,18 @@ load_vectors(void)
 {
 	const char *dir = getenv("PS_VECTORS");
 	char		path[4096];
-	FILE	   *f;
 	char	   *text;
-	long		n;
+	size_t		n;
 	json_t	   *v;
 
 	snprintf(path, sizeof(path), "%s/pda.json", dir && *dir ? dir : "build/vectors");
-	f = fopen(path, "rb");
-	if (f == NULL)
+	if (access(path, R_OK) != 0)
 	{
 		printf("Bail out! %s not found: run `node test/vectors/pda.js > %s` (scripts/test.sh does)\n",
 			   path, path);
 		exit(255);
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = malloc(n + 1);
-	if (fread(text, 1, n, f) != (size_t) n)
-		exit(255);
-	fclose(f);
+	text = ps_test_read_file(path, &n);
 	v = ps_test_parse(text, n);
 	free(text);
 	if (v == NULL)
