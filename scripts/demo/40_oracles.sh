@@ -10,6 +10,9 @@ PYTH=$(control writePyth "{\"feed_id\":\"$FEED_ID\",\"price\":\"14823456789\",\"
 echo "peer: Pyth PriceUpdateV2 $PYTH = 148.23456789"
 SB=$(control writeSwitchboard "{\"name\":\"SOL_USD\",\"mantissa\":\"148250000000000000000\",\"scale\":18,\"round_open_timestamp\":$now}" | jfield address)
 echo "peer: Switchboard aggregator $SB = 148.25"
+# the writes land at the tip; refresh_oracles reads at solana.commitment
+# (confirmed), one slot behind: let the peer confirm them first
+control advanceSlots '{"count": 2}' >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -v pyth="$PYTH" -v sb="$SB" <<'SQL'
 \pset footer off
 -- a feed with two on-chain sources (custom signed sources: docs/oracles.md)
