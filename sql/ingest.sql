@@ -41,6 +41,13 @@ SELECT create_event_partitions(10, 20);
 SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent = 'solana.events'::regclass ORDER BY 1;
+-- new partitions get the unique key as replica identity (logical replication)
+SELECT c.relname, c.relreplident, ri.relname AS identity_index
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  LEFT JOIN pg_index x ON x.indrelid = c.oid AND x.indisreplident
+  LEFT JOIN pg_class ri ON ri.oid = x.indexrelid
+ WHERE i.inhparent = 'solana.events'::regclass ORDER BY 1;
+SELECT solana.set_replica_identity();
 SELECT pg_temp.err($$SELECT solana.create_event_partitions(5, 1)$$);
 SELECT pg_temp.err($$SELECT solana.create_event_partitions(0, 432000 * 2000)$$);
 

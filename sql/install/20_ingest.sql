@@ -101,11 +101,16 @@ BEGIN
         END IF;
         s := s + w;
     END LOOP;
+    -- new partitions start without a replica identity: give them the
+    -- unique key, so logical replication carries their UPDATEs/DELETEs
+    IF made > 0 THEN
+        PERFORM solana.set_replica_identity();
+    END IF;
     RETURN made;
 END
 $$;
 COMMENT ON FUNCTION solana.create_event_partitions(bigint, bigint) IS
-    'create the solana.events partitions (one epoch, 432000 slots, each) covering from_slot..to_slot; returns how many were created';
+    'create the solana.events partitions (one epoch, 432000 slots, each) covering from_slot..to_slot, with their replica identity (solana.set_replica_identity); returns how many were created';
 
 CREATE FUNCTION solana.drop_event_partitions(before_slot bigint)
     RETURNS int

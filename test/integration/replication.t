@@ -122,7 +122,10 @@ qp "$P1_PORT" repl "INSERT INTO solana.oracle_feeds (symbol) VALUES ('SOL/USD');
 # (signature, log_index, slot) on the events root and partitions, so
 # that commitment promotions (UPDATE) replicate; FULL on the append-only
 # price history partitions.  The subscriber needs it too to apply them.
-is "$(qp "$R_PORT" repl "SELECT solana.set_replica_identity() > 0")" "t" "R sets the replica identities"
+is "$(qp "$R_PORT" repl "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                          WHERE i.inhparent = 'solana.events'::regclass AND c.relreplident <> 'i'")" "0" \
+   "R: create_event_partitions gave every events partition the unique key as replica identity"
+is "$(qp "$R_PORT" repl "SELECT solana.set_replica_identity()")" "0" "R: set_replica_identity finds nothing left to do"
 out=$(qp "$P1_PORT" repl "SELECT solana.set_replica_identity();
     CREATE PUBLICATION solana_decoded
         FOR TABLE solana.events, solana.accounts, solana.programs,
@@ -186,8 +189,9 @@ ok $? "account state changes reach R"
 for port in "$P1_PORT" "$R_PORT"; do
     qp "$port" repl "SELECT solana.create_event_partitions(3100000, 3100000)" >/dev/null
 done
-is "$(qp "$P1_PORT" repl "SELECT solana.set_replica_identity()")" "1" "set_replica_identity covers exactly the new partition"
-is "$(qp "$R_PORT" repl "SELECT solana.set_replica_identity(); SELECT solana.set_replica_identity()" | tail -1)" "0" "a second call changes nothing"
+is "$(qp "$P1_PORT" repl "SELECT relreplident FROM pg_class WHERE oid = 'solana.events_p3024000'::regclass")" "i" \
+   "the new partition has its replica identity from create_event_partitions"
+is "$(qp "$R_PORT" repl "SELECT solana.set_replica_identity()")" "0" "set_replica_identity afterwards changes nothing"
 qp "$P1_PORT" repl "$(events_sql 155 20 "$PROG_A")
                     UPDATE solana.events SET commitment = 'finalized' WHERE slot >= 3100000" >/dev/null
 wait_for 20 "$R_PORT" repl "SELECT count(*) = 20 FROM solana.events WHERE slot >= 3100000 AND commitment = 'finalized'"
