@@ -691,11 +691,11 @@ write_errors(void)
 }
 
 static void
-write_accounts(void)
+write_accounts(int lo, int hi)
 {
 	int			i;
 
-	for (i = 0; i < batch.nacc; i++)
+	for (i = lo; i < hi; i++)
 	{
 		AccItem    *a = &batch.accs[i];
 		Datum		args[11];
@@ -849,15 +849,13 @@ mark_duplicates(void)
 }
 
 /*
- * write_batch writes every item of the batch, its errors and its
- * cursor in one transaction, with one NOTIFY solana_events per new
- * event, then empties the batch.  Any error here ends the worker, which
- * restarts and resumes from the committed cursor.
+ * write_rows writes the transactions lo..hi-1 of the batch (copies
+ * flagged in `dup` skipped) and the account states alo..ahi-1, in the
+ * current (sub)transaction, with one NOTIFY solana_events per new event.
  */
 static void
-write_batch(void)
+write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 {
-	MemoryContext old;
 	EvCollect	ec;
 	Datum	   *s_sig,
 			   *s_slot,
@@ -871,37 +869,25 @@ write_batch(void)
 	bool	   *s_bt_null,
 			   *s_err_null;
 	int			ns = 0;
-	bool	   *dup;
-	int64		lo = PG_INT64_MAX,
-				hi = -1;
+	int			ntx = hi - lo;
+	int64		lo_slot = PG_INT64_MAX,
+				hi_slot = -1;
 	int			i;
 
-	if (batch_items() == 0 && !batch.has_cursor)
-		return;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "pg_solana ingest: writing a batch");
-	old = MemoryContextSwitchTo(batch_cxt);
-
-	prepare_plans();
 	memset(&ec, 0, sizeof(ec));
-	s_sig = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_slot = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_bt = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_failed = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_err = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_n = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_cmt = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_src = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_complete = palloc(sizeof(Datum) * (batch.ntx + 1));
-	s_bt_null = palloc(sizeof(bool) * (batch.ntx + 1));
-	s_err_null = palloc(sizeof(bool) * (batch.ntx + 1));
+	s_sig = palloc(sizeof(Datum) * (ntx + 1));
+	s_slot = palloc(sizeof(Datum) * (ntx + 1));
+	s_bt = palloc(sizeof(Datum) * (ntx + 1));
+	s_failed = palloc(sizeof(Datum) * (ntx + 1));
+	s_err = palloc(sizeof(Datum) * (ntx + 1));
+	s_n = palloc(sizeof(Datum) * (ntx + 1));
+	s_cmt = palloc(sizeof(Datum) * (ntx + 1));
+	s_src = palloc(sizeof(Datum) * (ntx + 1));
+	s_complete = palloc(sizeof(Datum) * (ntx + 1));
+	s_bt_null = palloc(sizeof(bool) * (ntx + 1));
+	s_err_null = palloc(sizeof(bool) * (ntx + 1));
 
-	dup = mark_duplicates();
-	for (i = 0; i < batch.ntx; i++)
+	for (i = lo; i < hi; i++)
 	{
 		TxItem	   *t = &batch.txs[i];
 		int			j;
@@ -943,8 +929,8 @@ write_batch(void)
 		s_src[ns] = CStringGetTextDatum(t->backfill ? "backfill" : "live");
 		s_complete[ns] = BoolGetDatum(t->backfill || !has_inner_invoke(&t->tx));
 		ns++;
-		lo = Min(lo, (int64) t->tx.slot);
-		hi = Max(hi, (int64) t->tx.slot);
+		lo_slot = Min(lo_slot, (int64) t->tx.slot);
+		hi_slot = Max(hi_slot, (int64) t->tx.slot);
 	}
 
 	if (ec.n > 0)
@@ -952,7 +938,7 @@ write_batch(void)
 		Datum		args[11];
 		char		nulls[11] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
-		ensure_partitions(lo, hi);
+		ensure_partitions(lo_slot, hi_slot);
 		args[0] = PointerGetDatum(make_array(ec.sig, NULL, ec.n, BYTEAOID));
 		args[1] = PointerGetDatum(make_array(ec.slot, NULL, ec.n, INT8OID));
 		args[2] = PointerGetDatum(make_array(ec.bt, ec.bt_null, ec.n, TIMESTAMPTZOID));
@@ -984,7 +970,186 @@ write_batch(void)
 		if (SPI_execute_plan(plan_seen, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "pg_solana ingest: transactions_seen insert failed");
 	}
-	write_accounts();
+	write_accounts(alo, ahi);
+}
+
+/*
+ * Errors that belong to the item being written (its data, a constraint
+ * or trigger it trips) rather than to the server (resources, shutdown,
+ * lost connection, deadlock, an internal error): only the former are
+ * isolated and skipped; the latter end the worker, which retries the
+ * batch from the committed cursor after its restart.
+ */
+static bool
+item_error(int sqlerrcode)
+{
+	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
+	{
+		case ERRCODE_CONNECTION_EXCEPTION:
+		case ERRCODE_TRANSACTION_ROLLBACK:
+		case ERRCODE_INSUFFICIENT_RESOURCES:
+		case ERRCODE_PROGRAM_LIMIT_EXCEEDED:
+		case ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE:
+		case ERRCODE_OPERATOR_INTERVENTION:
+		case ERRCODE_SYSTEM_ERROR:
+		case ERRCODE_CONFIG_FILE_ERROR:
+		case ERRCODE_INTERNAL_ERROR:
+			return false;
+		default:
+			return true;
+	}
+}
+
+/*
+ * try_rows runs write_rows in a subtransaction.  Returns true when it
+ * committed; false, with the error in *err (palloc'd in batch_cxt),
+ * when it was rolled back.  Errors that are not item_error are thrown
+ * on.
+ */
+static bool
+try_rows(const bool *dup, int lo, int hi, int alo, int ahi, ErrorData **err)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	bool		ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		write_rows(dup, lo, hi, alo, ahi);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(batch_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		/* partitions made in the rolled back subtransaction are gone */
+		partitions_lo = partitions_hi = -1;
+		if (!item_error(edata->sqlerrcode))
+			ReThrowError(edata);
+		*err = edata;
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* the raw input of a transaction that could not be written, as JSON */
+static void
+tx_raw_json(ps_buf_t *b, const ps_ingest_tx_t *tx)
+{
+	size_t		i;
+
+	ps_buf_puts(b, "{\"signature\":\"");
+	ps_buf_put_base58(b, tx->signature, 64);
+	ps_buf_puts(b, "\",\"slot\":");
+	ps_buf_put_u64(b, tx->slot);
+	ps_buf_puts(b, ",\"err\":");
+	ps_buf_puts(b, tx->err_json ? tx->err_json : "null");
+	ps_buf_puts(b, ",\"logs\":[");
+	for (i = 0; i < tx->logs_cnt && b->len < RAW_ERROR_MAX; i++)
+	{
+		if (i > 0)
+			ps_buf_putc(b, ',');
+		ps_buf_put_json_string(b, tx->logs[i], strlen(tx->logs[i]));
+	}
+	ps_buf_puts(b, "]}");
+}
+
+/*
+ * write_batch writes every item of the batch, its errors and its
+ * cursor in one transaction, with one NOTIFY solana_events per new
+ * event, then empties the batch.  When the batch fails as a whole, it
+ * is written again item by item, each in its own subtransaction: an
+ * item that fails (a constraint or a trigger it trips) is recorded in
+ * solana.ingest_errors with its SQLSTATE and raw input and skipped, so
+ * the rest of the batch is kept and the cursor moves past it.  Server
+ * errors (item_error false) end the worker, which restarts and resumes
+ * from the committed cursor.
+ */
+static void
+write_batch(void)
+{
+	MemoryContext old;
+	bool	   *dup;
+	ErrorData  *edata = NULL;
+	int			nerr0;
+	int			i;
+
+	if (batch_items() == 0 && !batch.has_cursor)
+		return;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pg_solana ingest: writing a batch");
+	old = MemoryContextSwitchTo(batch_cxt);
+
+	prepare_plans();
+	dup = mark_duplicates();
+	nerr0 = batch.nerr;
+	if (!try_rows(dup, 0, batch.ntx, 0, batch.nacc, &edata))
+	{
+		int			nerr;
+		char		msg[1024];
+		char		key[90];
+		ps_buf_t	b;
+
+		/* the item pass records the decode errors again */
+		batch.nerr = nerr0;
+		ereport(WARNING,
+				(errmsg("pg_solana ingest: a batch of %d transactions and %d account states failed (%s); writing it item by item",
+						batch.ntx, batch.nacc, edata->message)));
+		for (i = 0; i < batch.ntx; i++)
+		{
+			TxItem	   *t = &batch.txs[i];
+
+			if (dup[i])
+				continue;
+			nerr = batch.nerr;
+			if (try_rows(dup, i, i + 1, 0, 0, &edata))
+				continue;
+			batch.nerr = nerr;
+			ps_base58_encode_64(t->tx.signature, key);
+			snprintf(msg, sizeof(msg),
+					 "transaction %s at slot %llu could not be written: %s; skipped",
+					 key, (unsigned long long) t->tx.slot, edata->message);
+			ps_buf_init(&b, NULL, NULL);
+			tx_raw_json(&b, &t->tx);
+			add_error(0, unpack_sql_state(edata->sqlerrcode), msg,
+					  b.data, b.len, t->tx.signature);
+			ps_buf_free(&b);
+		}
+		for (i = 0; i < batch.nacc; i++)
+		{
+			AccItem    *a = &batch.accs[i];
+
+			nerr = batch.nerr;
+			if (try_rows(dup, 0, 0, i, i + 1, &edata))
+				continue;
+			batch.nerr = nerr;
+			ps_base58_encode_32(a->acc.pubkey, key);
+			snprintf(msg, sizeof(msg),
+					 "state of account %s at slot %llu could not be written: %s; skipped",
+					 key, (unsigned long long) a->slot, edata->message);
+			ps_buf_init(&b, NULL, NULL);
+			ps_buf_put_base64(&b, a->acc.data ? a->acc.data : (const uint8 *) "",
+							  Min(a->acc.data_sz, RAW_ERROR_MAX / 2));
+			add_error(a->sub_id, unpack_sql_state(edata->sqlerrcode), msg,
+					  b.data, b.len, NULL);
+			ps_buf_free(&b);
+		}
+	}
 	write_errors();
 	write_cursor();
 
