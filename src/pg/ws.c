@@ -20,8 +20,12 @@
 
 #include <libwebsockets.h>
 
+#include "miscadmin.h"
 #include "storage/latch.h"
 #include "ws.h"
+
+/* most message bytes one solana_ws_service call takes in */
+#define SOLANA_WS_SERVICE_BYTES	(4 * 1024 * 1024)
 
 typedef struct ws_msg
 {
@@ -49,6 +53,7 @@ struct solana_ws
 	ws_msg	   *out_head;
 	ws_msg	   *out_tail;
 	size_t		queued;			/* bytes in both queues */
+	uint64		rx_total;		/* bytes ever received */
 };
 
 static void
@@ -124,6 +129,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 				}
 				memcpy(ws->rx + ws->rx_len, in, len);
 				ws->rx_len += len;
+				ws->rx_total += len;
 				if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
 					break;
 				if (ws->queued + ws->rx_len > SOLANA_WS_QUEUE_MAX ||
@@ -297,8 +303,23 @@ pgsocket
 solana_ws_socket(solana_ws *ws, uint32 *events)
 {
 	*events = 0;
-	if (ws->fd < 0 || ws->state == SOLANA_WS_CLOSED)
+	if (ws->state == SOLANA_WS_CLOSED)
 		return PGINVALID_SOCKET;
+	if (ws->fd < 0)
+	{
+		/*
+		 * Builds of libwebsockets without external poll support never
+		 * call ADD_POLL_FD: ask the connection for its socket.
+		 */
+		int			fd = ws->wsi ? (int) lws_get_socket_fd(ws->wsi) : -1;
+
+		if (fd < 0)
+			return PGINVALID_SOCKET;
+		*events = WL_SOCKET_READABLE;
+		if (ws->out_head && ws->state == SOLANA_WS_OPEN)
+			*events |= WL_SOCKET_WRITEABLE;
+		return fd;
+	}
 	if (ws->poll_events & POLLIN)
 		*events |= WL_SOCKET_READABLE;
 	if (ws->poll_events & POLLOUT)
@@ -312,16 +333,33 @@ void
 solana_ws_service(solana_ws *ws)
 {
 	int			i;
+	uint64		start;
 
 	if (ws->ctx == NULL)
 		return;
-	/* a negative timeout polls without waiting; forced service may need more */
-	for (i = 0; i < 8; i++)
+	/*
+	 * A negative timeout polls without waiting.  One call reads one
+	 * chunk (a few kB) of the socket, and may leave parts it already
+	 * read for "forced service": keep servicing while messages arrive
+	 * or wait inside libwebsockets.  After SOLANA_WS_SERVICE_BYTES in
+	 * one call, return so the caller can write what came, and set our
+	 * latch so that its next wait returns at once for the rest.
+	 */
+	start = ws->rx_total;
+	for (i = 0; i < 1000000; i++)
 	{
+		uint64		before = ws->rx_total;
+
 		lws_service(ws->ctx, -1);
-		if (lws_service_adjust_timeout(ws->ctx, 1, 0) != 0)
+		if (ws->state == SOLANA_WS_CLOSED)
+			return;
+		if (ws->rx_total == before &&
+			lws_service_adjust_timeout(ws->ctx, 1, 0) != 0)
+			return;
+		if (ws->rx_total - start > SOLANA_WS_SERVICE_BYTES)
 			break;
 	}
+	SetLatch(MyLatch);
 }
 
 bool
