@@ -956,6 +956,151 @@ ps_ingest_build_get_statuses(ps_buf_t *b, int64_t id, const uint8_t (*sigs)[64],
 	return b->err;
 }
 
+int
+ps_ingest_build_get_multiple_accounts(ps_buf_t *b, int64_t id,
+									  const uint8_t (*keys)[32], size_t cnt,
+									  const char *commitment)
+{
+	size_t		i;
+
+	if (cnt < 1 || cnt > 100 || ps_ingest_commitment_level(commitment) < 0)
+		return PS_ERR_ARG;
+	put_head(b, id, "getMultipleAccounts");
+	ps_buf_putc(b, '[');
+	for (i = 0; i < cnt; i++)
+	{
+		if (i > 0)
+			ps_buf_putc(b, ',');
+		put_key(b, keys[i], 32);
+	}
+	ps_buf_puts(b, "],{\"encoding\":\"base64\",\"commitment\":\"");
+	ps_buf_puts(b, commitment);
+	ps_buf_puts(b, "\"}]}");
+	return b->err;
+}
+
+int
+ps_ingest_build_get_program_accounts(ps_buf_t *b, int64_t id,
+									 const uint8_t program[32],
+									 const char *commitment,
+									 const char *filters_json_opt)
+{
+	if (ps_ingest_commitment_level(commitment) < 0)
+		return PS_ERR_ARG;
+	put_head(b, id, "getProgramAccounts");
+	put_key(b, program, 32);
+	ps_buf_puts(b, ",{\"encoding\":\"base64\",\"withContext\":true,\"commitment\":\"");
+	ps_buf_puts(b, commitment);
+	ps_buf_puts(b, "\"");
+	if (filters_json_opt != NULL && filters_json_opt[0] != '\0')
+	{
+		json_error_t jerr;
+		json_t	   *f = json_loads(filters_json_opt, JSON_DECODE_ANY, &jerr);
+		bool		ok = json_is_array(f);
+
+		json_decref(f);
+		if (!ok)
+			return PS_ERR_JSON;
+		ps_buf_puts(b, ",\"filters\":");
+		ps_buf_puts(b, filters_json_opt);
+	}
+	ps_buf_puts(b, "}]}");
+	return b->err;
+}
+
+int
+ps_ingest_parse_accounts(const char *text, size_t len,
+						 const uint8_t (*keys_opt)[32], size_t keys_cnt,
+						 uint64_t *slot_out, ps_ingest_account_t **out,
+						 size_t *cnt, char *errbuf, size_t errbuf_sz)
+{
+	json_t	   *root = NULL;
+	const json_t *res;
+	const json_t *value;
+	const json_t *ctx;
+	const char *method = keys_opt ? "getMultipleAccounts" : "getProgramAccounts";
+	json_t	   *e;
+	size_t		i;
+	int			rc;
+
+	*out = NULL;
+	*cnt = 0;
+	*slot_out = 0;
+	if (errbuf_sz > 0)
+		errbuf[0] = '\0';
+	res = load_result(text, len, &root, &rc, errbuf, errbuf_sz);
+	if (res == NULL)
+		goto done;
+	ctx = json_is_object(res) ? json_object_get(res, "context") : NULL;
+	value = json_is_object(res) ? json_object_get(res, "value") : NULL;
+	if (!json_is_object(ctx) || !get_u64(json_object_get(ctx, "slot"), slot_out) ||
+		!json_is_array(value))
+	{
+		seterr(errbuf, errbuf_sz, "%s: result is not {context: {slot}, value: [...]}", method);
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	if (keys_opt != NULL && json_array_size(value) != keys_cnt)
+	{
+		seterr(errbuf, errbuf_sz, "%s: %zu accounts for %zu addresses", method,
+			   json_array_size(value), keys_cnt);
+		rc = PS_ERR_ARG;
+		goto done;
+	}
+	*out = calloc(json_array_size(value) + 1, sizeof(ps_ingest_account_t));
+	if (*out == NULL)
+	{
+		rc = PS_ERR_NOMEM;
+		goto done;
+	}
+	json_array_foreach(value, i, e)
+	{
+		ps_ingest_account_t *a = &(*out)[*cnt];
+		const json_t *acc = e;
+		char		sub[PS_INGEST_ERRTEXT_MAX];
+
+		if (keys_opt != NULL)
+		{
+			if (json_is_null(e))
+				continue;		/* no such account */
+			memcpy(a->pubkey, keys_opt[i], 32);
+		}
+		else
+		{
+			if (!json_is_object(e) || !get_key(json_object_get(e, "pubkey"), a->pubkey))
+			{
+				seterr(errbuf, errbuf_sz, "%s: value[%zu].pubkey is not a pubkey", method, i);
+				rc = PS_ERR_ARG;
+				goto done;
+			}
+			acc = json_object_get(e, "account");
+		}
+		/* counted first: ps_ingest_accounts_free frees a partial entry */
+		(*cnt)++;
+		rc = read_account(acc, a, sub, sizeof(sub));
+		if (rc != PS_OK)
+		{
+			seterr(errbuf, errbuf_sz, "%s: value[%zu]: %s", method, i, sub);
+			goto done;
+		}
+	}
+done:
+	json_decref(root);
+	return rc;
+}
+
+void
+ps_ingest_accounts_free(ps_ingest_account_t *accs, size_t cnt)
+{
+	size_t		i;
+
+	if (accs == NULL)
+		return;
+	for (i = 0; i < cnt; i++)
+		free(accs[i].data);
+	free(accs);
+}
+
 void
 ps_ingest_page_cut(const ps_ingest_sig_t *page, size_t cnt, int limit,
 				   uint64_t from_slot, size_t *keep, bool *last)

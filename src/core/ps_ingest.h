@@ -212,6 +212,46 @@ extern int	ps_ingest_build_get_statuses(ps_buf_t *b, int64_t id,
 										 size_t cnt);
 
 /*
+ * ps_ingest_build_get_multiple_accounts appends a getMultipleAccounts
+ * request (base64) for `cnt` (1..100) addresses at `commitment`.
+ * Returns PS_OK, PS_ERR_ARG for a bad count or commitment, or the
+ * buffer's error.
+ */
+extern int	ps_ingest_build_get_multiple_accounts(ps_buf_t *b, int64_t id,
+												  const uint8_t (*keys)[32],
+												  size_t cnt,
+												  const char *commitment);
+
+/*
+ * ps_ingest_build_get_program_accounts appends a getProgramAccounts
+ * request (base64, withContext) for the accounts `program` owns that
+ * match `filters_json_opt` (a JSON array as programSubscribe takes it)
+ * at `commitment`.  Errors as ps_ingest_build_subscribe.
+ */
+extern int	ps_ingest_build_get_program_accounts(ps_buf_t *b, int64_t id,
+												 const uint8_t program[32],
+												 const char *commitment,
+												 const char *filters_json_opt);
+
+/*
+ * ps_ingest_parse_accounts reads the answer to either request above:
+ * *slot_out is result.context.slot, *out a malloc'd array of *cnt
+ * account states.  With `keys_opt` (the `keys_cnt` addresses asked,
+ * in order) it reads a getMultipleAccounts answer, whose value array
+ * must have keys_cnt entries; null entries (no such account) are left
+ * out and the others get their address from keys_opt.  Without it, it
+ * reads a getProgramAccounts answer with context ({pubkey, account}
+ * entries).  Errors as ps_ingest_parse_transaction; PS_ERR_ARG names
+ * the bad entry.  Free with ps_ingest_accounts_free, also on failure.
+ */
+extern int	ps_ingest_parse_accounts(const char *text, size_t len,
+									 const uint8_t (*keys_opt)[32],
+									 size_t keys_cnt, uint64_t *slot_out,
+									 ps_ingest_account_t **out, size_t *cnt,
+									 char *errbuf, size_t errbuf_sz);
+extern void ps_ingest_accounts_free(ps_ingest_account_t *accs, size_t cnt);
+
+/*
  * ps_ingest_page_cut applies a backfill start slot to one page of
  * `cnt` entries (newest first) fetched with page size `limit`: *keep is
  * the number of leading entries at `from_slot` or later, *last is true

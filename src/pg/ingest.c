@@ -109,6 +109,9 @@ typedef struct Sub
 	int64		remote_id;		/* the node's subscription id, -1 before */
 	TimestampTz next_reconcile;
 	int			reconcile_failures;
+	bool		snapshot_due;	/* account, program: fetch current state */
+	TimestampTz next_snapshot;
+	int			snapshot_failures;
 } Sub;
 
 typedef struct ErrItem
@@ -764,6 +767,11 @@ write_accounts(int lo, int hi)
 								  "   account_type, decoded, subscription_id)"
 								  " SELECT solana.pubkey($1), $7, solana.pubkey($2), $3, $6, d.name, d.data, s.id"
 								  " FROM d, solana.subscriptions s WHERE $9 AND s.id = $8"
+		/* a snapshot of an unchanged account adds no history row */
+								  "   AND NOT EXISTS (SELECT 1 FROM (SELECT l.owner, l.lamports, l.data"
+								  "     FROM solana.account_history l WHERE l.pubkey = solana.pubkey($1)"
+								  "     AND l.slot < $7 ORDER BY l.slot DESC LIMIT 1) l"
+								  "     WHERE l.owner = solana.pubkey($2) AND l.lamports = $3 AND l.data = $6)"
 								  " ON CONFLICT (pubkey, slot) DO UPDATE SET owner = EXCLUDED.owner,"
 								  "   lamports = EXCLUDED.lamports, data = EXCLUDED.data,"
 								  "   account_type = EXCLUDED.account_type, decoded = EXCLUDED.decoded",
@@ -1398,6 +1406,13 @@ handle_message(const char *text, size_t len)
 			{
 				s->remote_id = m.result;
 				ws_attempt = 0;
+				/* subscribed: now read the state changes may have missed */
+				if (strcmp(s->kind, "logs") != 0)
+				{
+					s->snapshot_due = true;
+					s->next_snapshot = 0;
+					s->snapshot_failures = 0;
+				}
 			}
 			break;
 		case PS_INGEST_ERROR:
@@ -1941,6 +1956,164 @@ reconcile_due(MemoryContext cxt)
 }
 
 /* ---------------------------------------------------------------- */
+/* account snapshots                                                 */
+
+/*
+ * snapshot_fetch reads the current state of the accounts of `n` due
+ * subscriptions: getMultipleAccounts of their addresses (account
+ * subscriptions of one commitment) or getProgramAccounts with the
+ * filters (one program subscription).  The states go into the batch at
+ * the answer's context slot, so an older snapshot never overwrites a
+ * newer notification.  A failure is recorded and retried with backoff.
+ */
+static void
+snapshot_fetch(Sub **group, int n)
+{
+	Sub		   *s0 = group[0];
+	bool		program = strcmp(s0->kind, "program") == 0;
+	uint8		(*keys)[32] = NULL;
+	ps_ingest_account_t *accs = NULL;
+	size_t		cnt = 0;
+	uint64		slot = 0;
+	RpcCall		call;
+	ps_buf_t	b;
+	char		err[PS_INGEST_ERRTEXT_MAX];
+	char		msg[768];
+	int			rc;
+	int			i;
+
+	ps_buf_init(&b, NULL, NULL);
+	if (program)
+		rc = ps_ingest_build_get_program_accounts(&b, next_req_id++, s0->target,
+												  s0->commitment, s0->filters);
+	else
+	{
+		keys = palloc(sizeof(*keys) * n);
+		for (i = 0; i < n; i++)
+			memcpy(keys[i], group[i]->target, 32);
+		rc = ps_ingest_build_get_multiple_accounts(&b, next_req_id++,
+												   (const uint8_t (*)[32]) keys, n,
+												   s0->commitment);
+	}
+	memset(&call, 0, sizeof(call));
+	if (rc == PS_OK)
+	{
+		ps_buf_putc(&b, '\0');
+		call.body = pstrdup(b.data);
+	}
+	ps_buf_free(&b);
+	if (rc != PS_OK)
+	{
+		snprintf(msg, sizeof(msg), "the state of subscription %lld cannot be requested: %s",
+				 (long long) s0->id, ps_strerror(rc));
+		add_error(s0->id, sqlstate_of(rc), msg, s0->filters,
+				  s0->filters ? strlen(s0->filters) : 0, NULL);
+		s0->snapshot_due = false;	/* not retried until it changes */
+		return;
+	}
+	rpc_run(&call, 1);
+	if (call.resp == NULL)
+	{
+		rc = PS_ERR_INTERNAL;
+		strlcpy(err, call.err, sizeof(err));
+	}
+	else
+		rc = ps_ingest_parse_accounts(call.resp, call.resp_len,
+									  program ? NULL : (const uint8_t (*)[32]) keys,
+									  program ? 0 : n, &slot, &accs, &cnt,
+									  err, sizeof(err));
+	if (rc != PS_OK)
+	{
+		TimestampTz next;
+
+		snprintf(msg, sizeof(msg), "%s failed for subscription %lld%s: %s",
+				 program ? "getProgramAccounts" : "getMultipleAccounts",
+				 (long long) s0->id, n > 1 ? " and others" : "", err);
+		add_error(s0->id, call.resp == NULL ? "08006" :
+				  rc == PS_ERR_SYNTAX ? "38000" : sqlstate_of(rc),
+				  msg, call.resp, call.resp ? call.resp_len : 0, NULL);
+		for (i = 0; i < n; i++)
+		{
+			group[i]->snapshot_failures++;
+			next = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											   ps_backoff_ms(group[i]->snapshot_failures, 500, 30000,
+															 0.5, (uint32) random()));
+			group[i]->next_snapshot = next;
+		}
+		ps_ingest_accounts_free(accs, cnt);
+		return;
+	}
+	for (i = 0; i < (int) cnt; i++)
+	{
+		Sub		   *owner = s0;
+
+		if (!program)
+		{
+			int			k;
+
+			for (k = 0; k < n; k++)
+				if (memcmp(group[k]->target, accs[i].pubkey, 32) == 0)
+					owner = group[k];
+		}
+		add_account(&accs[i], slot, owner);
+	}
+	ps_ingest_accounts_free(accs, cnt);
+	for (i = 0; i < n; i++)
+	{
+		group[i]->snapshot_due = false;
+		group[i]->snapshot_failures = 0;
+	}
+}
+
+/* fetch the state of every subscription whose snapshot is due */
+static void
+snapshots_due(MemoryContext cxt)
+{
+	static const char *const levels[] = {"processed", "confirmed", "finalized"};
+	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext old;
+	Sub		   *group[100];
+	int			n;
+	int			i,
+				l;
+
+	for (i = 0; i < nsubs; i++)
+		if (subs[i].snapshot_due && now >= subs[i].next_snapshot)
+			break;
+	if (i == nsubs)
+		return;
+	old = MemoryContextSwitchTo(cxt);
+	for (i = 0; i < nsubs; i++)
+	{
+		Sub		   *s = &subs[i];
+
+		if (s->snapshot_due && now >= s->next_snapshot &&
+			strcmp(s->kind, "program") == 0)
+		{
+			group[0] = s;
+			snapshot_fetch(group, 1);
+		}
+	}
+	/* account subscriptions: one getMultipleAccounts per commitment */
+	for (l = 0; l < 3; l++)
+	{
+		n = 0;
+		for (i = 0; i < nsubs && n < 100; i++)
+		{
+			Sub		   *s = &subs[i];
+
+			if (s->snapshot_due && now >= s->next_snapshot &&
+				strcmp(s->kind, "account") == 0 && strcmp(s->commitment, levels[l]) == 0)
+				group[n++] = s;
+		}
+		if (n > 0)
+			snapshot_fetch(group, n);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(cxt);
+}
+
+/* ---------------------------------------------------------------- */
 /* the worker                                                        */
 
 static void
@@ -2015,6 +2188,7 @@ solana_ingest_main(Datum arg)
 		if (ws == NULL && nsubs > 0)
 			ws_connect();
 		ws_pump();
+		snapshots_due(reconcile_cxt);
 		reconcile_due(reconcile_cxt);
 
 		now = GetCurrentTimestamp();

@@ -326,6 +326,72 @@ test_requests(void)
 		CHECK_INT(ps_ingest_parse_statuses(body, strlen(body), st, 3, err, sizeof(err)), PS_ERR_ARG);
 	}
 	ps_test_end();
+
+	ps_test_begin("account snapshots: getMultipleAccounts and getProgramAccounts requests and answers");
+	{
+		uint8_t		keys[2][32];
+		ps_ingest_account_t *accs;
+		size_t		cnt;
+		uint64_t	slot;
+		char		body[1024];
+		char		err[256];
+
+		memcpy(keys[0], key_p_bytes, 32);
+		memcpy(keys[1], key_o_bytes, 32);
+		ps_buf_init(&b, NULL, NULL);
+		CHECK_INT(ps_ingest_build_get_multiple_accounts(&b, 4, (const uint8_t (*)[32]) keys, 2, "confirmed"), PS_OK);
+		CHECK(strstr(b.data, "\"getMultipleAccounts\"") != NULL && strstr(b.data, key_o) != NULL &&
+			  strstr(b.data, "\"encoding\":\"base64\"") != NULL);
+		b.len = 0;
+		CHECK_INT(ps_ingest_build_get_multiple_accounts(&b, 4, (const uint8_t (*)[32]) keys, 0, "confirmed"), PS_ERR_ARG);
+		CHECK_INT(ps_ingest_build_get_multiple_accounts(&b, 4, (const uint8_t (*)[32]) keys, 2, "soon"), PS_ERR_ARG);
+		b.len = 0;
+		CHECK_INT(ps_ingest_build_get_program_accounts(&b, 5, key_p_bytes, "finalized",
+													   "[{\"dataSize\": 165}, {\"memcmp\": {\"offset\": 0, \"bytes\": \"3Mc6vR\"}}]"), PS_OK);
+		ps_buf_putc(&b, '\0');
+		CHECK(strstr(b.data, "\"withContext\":true") != NULL &&
+			  strstr(b.data, "\"filters\":[{\"dataSize\": 165}, {\"memcmp\"") != NULL);
+		b.len = 0;
+		CHECK_INT(ps_ingest_build_get_program_accounts(&b, 5, key_p_bytes, "finalized", "{\"dataSize\": 1}"), PS_ERR_JSON);
+		ps_buf_free(&b);
+
+		snprintf(body, sizeof(body),
+				 "{\"jsonrpc\":\"2.0\",\"result\":{\"context\":{\"slot\":341},\"value\":[null,"
+				 "{\"data\":[\"AQID\",\"base64\"],\"executable\":false,\"lamports\":7,\"owner\":\"%s\","
+				 "\"rentEpoch\":18446744073709551615,\"space\":3}]},\"id\":4}", key_p);
+		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), (const uint8_t (*)[32]) keys, 2,
+										   &slot, &accs, &cnt, err, sizeof(err)), PS_OK);
+		CHECK(slot == 341 && cnt == 1);
+		CHECK(cnt == 1 && memcmp(accs[0].pubkey, key_o_bytes, 32) == 0 &&
+			  memcmp(accs[0].owner, key_p_bytes, 32) == 0 && accs[0].lamports == 7 &&
+			  accs[0].data_sz == 3 && accs[0].data[2] == 3);
+		ps_ingest_accounts_free(accs, cnt);
+		/* a length that does not match the request */
+		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), (const uint8_t (*)[32]) keys, 1,
+										   &slot, &accs, &cnt, err, sizeof(err)), PS_ERR_ARG);
+		ps_ingest_accounts_free(accs, cnt);
+
+		snprintf(body, sizeof(body),
+				 "{\"jsonrpc\":\"2.0\",\"result\":{\"context\":{\"slot\":12},\"value\":[{\"pubkey\":\"%s\","
+				 "\"account\":{\"data\":[\"\",\"base64\"],\"executable\":false,\"lamports\":1,\"owner\":\"%s\"}}]},\"id\":5}",
+				 key_o, key_p);
+		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), NULL, 0, &slot, &accs, &cnt, err, sizeof(err)), PS_OK);
+		CHECK(slot == 12 && cnt == 1 && memcmp(accs[0].pubkey, key_o_bytes, 32) == 0 && accs[0].data_sz == 0);
+		ps_ingest_accounts_free(accs, cnt);
+
+		/* wrong shapes: a bare array (no withContext), a bad entry, an RPC error */
+		strcpy(body, "{\"jsonrpc\":\"2.0\",\"result\":[],\"id\":5}");
+		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), NULL, 0, &slot, &accs, &cnt, err, sizeof(err)), PS_ERR_ARG);
+		ps_ingest_accounts_free(accs, cnt);
+		strcpy(body, "{\"jsonrpc\":\"2.0\",\"result\":{\"context\":{\"slot\":1},\"value\":[{\"pubkey\":\"11111111111111111111111111111111\",\"account\":{\"lamports\":1,\"owner\":\"11111111111111111111111111111111\",\"data\":[\"@@\",\"base64\"]}}]},\"id\":5}");
+		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), NULL, 0, &slot, &accs, &cnt, err, sizeof(err)), PS_ERR_ARG);
+		CHECK(strstr(err, "value[0]") != NULL);
+		ps_ingest_accounts_free(accs, cnt);
+		strcpy(body, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32005,\"message\":\"Node is unhealthy\"},\"id\":5}");
+		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), NULL, 0, &slot, &accs, &cnt, err, sizeof(err)), PS_ERR_SYNTAX);
+		ps_ingest_accounts_free(accs, cnt);
+	}
+	ps_test_end();
 }
 
 int
