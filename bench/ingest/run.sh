@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# bench/ingest/run.sh: sustained events/s of the ingest worker into
+# committed rows of solana.events, side by side in one run with the COPY
+# rate of the same rows into the same table and the course code's Node
+# pattern on the same input.  Issue 5's benchmark.
+#
+# Input: TEMPLATES transactions recorded once from the real local peer
+# (test/peer; record.js: fixture IDL events as `Program data:` lines,
+# nested CPIs with their programs' events, emit_cpi!, failed
+# transactions), replayed by replayer.js as TX transactions with their
+# own signatures and slots (~2.8 events each), as fast as the client
+# reads them: logsNotification messages for live, and
+# getSignaturesForAddress pages + getTransaction answers for backfill.
+#
+# Per run (RUNS, medians):
+#   live      subscribe; first notification sent -> the last
+#             transaction's rows committed (transactions_seen reaches TX)
+#   copy      COPY solana.events FROM a dump of the rows the worker wrote
+#             (live), into the emptied table (same partitions, indexes)
+#   backfill  subscribe from the origin signature; first
+#             getSignaturesForAddress -> last rows committed
+#   node      onLogs (@solana/web3.js) + Anchor coder + one INSERT per
+#             event (`pg`), NODE_TX transactions
+# with the worker's and the replayer's CPU (utime+stime from /proc over
+# the same interval) to show which one is the bottleneck.
+# Needs root (the cluster runs as postgres) and the npm registry.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
+. "$root/scripts/lib.sh"
+runs=${RUNS:-3}
+TX=${TX:-36000}                 # ~100k events
+NODE_TX=${NODE_TX:-6000}
+TEMPLATES=${TEMPLATES:-600}
+FIXTURES=${PS_FIXTURES:-$(cd "$root/.." && pwd)/shared/fixtures}
+out=$root/build/bench/ingest; mkdir -p "$out"
+( cd "$here" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } )
+build_install >/dev/null
+
+# 1. the recording (once; delete $out/recording.json to redo it)
+if [ ! -s "$out/recording.json" ]; then
+    eval "$("$root/scripts/peer.sh" start "$out/peer" --slot-ms 0 --confirmed-lag 0 --finalized-lag 0 --quiet)"
+    PS_FIXTURES=$FIXTURES node "$here/record.js" "$PEER_CONTROL" "$PEER_RPC" "$out/recording.json.tmp" "$TEMPLATES" \
+        || { "$root/scripts/peer.sh" stop "$out/peer"; exit 1; }
+    "$root/scripts/peer.sh" stop "$out/peer"
+    mv "$out/recording.json.tmp" "$out/recording.json"
+fi
+
+# 2. the replayer and a throwaway preloaded cluster fed by it
+rm -f "$out/replayer.ready"
+node "$here/replayer.js" "$out/recording.json" "$out/replayer.ready" "$TX" > "$out/replayer.log" 2>&1 &
+rep_pid=$!
+dir=$out/pg; port=$(free_port)
+trap 'kill $rep_pid 2>/dev/null; pg_stop "$dir"' EXIT
+for _ in $(seq 1 300); do [ -s "$out/replayer.ready" ] && break; sleep 0.1; done
+[ -s "$out/replayer.ready" ] || { echo "replayer did not start"; cat "$out/replayer.log"; exit 1; }
+jr() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$out/replayer.ready" "$1"; }
+RPC=$(jr rpc); WS=$(jr ws); CTL=$(jr control); ORIGIN=$(jr origin); PROG=$(jr program_id)
+pg_start "$dir" "$port" "solana.rpc_url = '$RPC'" "solana.ws_url = '$WS'" \
+    "solana.ingest_reconcile_interval = 0"
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
+q "CREATE EXTENSION pg_solana"
+for f in fixture_dex fixture_vault fixture_legacy fixture_fuzz; do
+    id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['programs'][sys.argv[2]])" "$out/replayer.ready" "$f")
+    q "SELECT solana.register_program(pg_read_file('$FIXTURES/idl/$f.json')::jsonb, '$id')" >/dev/null
+done
+q "SELECT solana.create_event_partitions(299000000, 301000000)" >/dev/null
+
+now_ms() { date +%s%3N; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+worker_pid() { q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_solana ingest'"; }
+stat() { curl -s "$CTL/stats"; }
+sfield() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+reset_tables() {
+    q "SELECT solana.unsubscribe('logs', '$PROG')" >/dev/null
+    q "TRUNCATE solana.events, solana.transactions_seen, solana.ingest_errors" >/dev/null
+    q "CHECKPOINT" >/dev/null
+}
+# wait until transactions_seen holds $1 rows; prints the time it did
+wait_seen() {
+    local want=$1 n t_end
+    for _ in $(seq 1 6000); do
+        n=$(q "SELECT count(*) FROM solana.transactions_seen")
+        t_end=$(now_ms)
+        [ "$n" -ge "$want" ] && { echo "$t_end"; return 0; }
+        sleep 0.05
+    done
+    echo "timed out at $n of $want transactions" >&2; return 1
+}
+# one worker run: $1 = live | backfill
+worker_run() {
+    local mode=$1 wpid c0 r0 t_end s events errs
+    reset_tables
+    wpid=$(worker_pid)
+    curl -s "$CTL/arm" -d "{\"mode\": \"$mode\", \"count\": $TX}" >/dev/null
+    c0=$(cpu_ticks "$wpid"); r0=$(sfield "$(stat)" cpu_ms)
+    if [ "$mode" = live ]; then
+        q "SELECT solana.subscribe('logs', '$PROG')" >/dev/null
+    else
+        q "SELECT solana.subscribe('logs', '$PROG', from_signature => '$ORIGIN')" >/dev/null
+    fi
+    t_end=$(wait_seen "$TX")
+    s=$(stat)
+    events=$(q "SELECT count(*) FROM solana.events")
+    errs=$(q "SELECT count(*) FROM solana.ingest_errors")
+    python3 - "$mode" "$s" "$t_end" "$events" "$errs" "$(cpu_ticks "$wpid")" "$c0" "$r0" "$hz" "$TX" <<'PY'
+import json, sys
+mode, s, t_end, events, errs, c1, c0, r0, hz, tx = sys.argv[1:]
+s = json.loads(s)
+secs = (int(t_end) - s["first_ms"]) / 1000
+print(json.dumps({"impl": mode, "transactions": int(tx), "rows": int(events), "errors": int(errs),
+                  "secs": secs, "rate": int(events) / secs,
+                  "worker_cpu": (int(c1) - int(c0)) / int(hz) / secs,
+                  "replayer_cpu": (s["cpu_ms"] - float(r0)) / 1000 / secs}))
+PY
+}
+
+: > "$out/results.jsonl"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in $(seq 1 "$runs"); do
+    worker_run live >> "$out/results.jsonl"
+    # COPY of the very rows the worker wrote
+    q "COPY (SELECT * FROM solana.events) TO '$dir/events.copy'"
+    rows=$(q "SELECT count(*) FROM solana.events")
+    reset_tables
+    ms=$(psql -X -q -d postgres -v ON_ERROR_STOP=1 -c '\timing on' -c "COPY solana.events FROM '$dir/events.copy'" |
+         awk '/^Time:/ {print $2}')
+    echo "{\"impl\": \"copy\", \"rows\": $rows, \"secs\": $(python3 -c "print($ms / 1000)"), \"rate\": $(python3 -c "print($rows / ($ms / 1000))")}" \
+        >> "$out/results.jsonl"
+    worker_run backfill >> "$out/results.jsonl"
+    # the course code's Node pattern
+    reset_tables
+    curl -s "$CTL/arm" -d "{\"mode\": \"live\", \"count\": $NODE_TX}" >/dev/null
+    node "$here/node_pattern.js" "$RPC" "$WS" "postgresql://postgres@127.0.0.1:$port/postgres" "$NODE_TX" \
+        "$FIXTURES/idl" > "$out/node.json" 2> "$out/node.err"
+    s=$(stat)
+    python3 - "$s" "$(cat "$out/node.json")" <<'PY' >> "$out/results.jsonl"
+import json, sys
+s, n = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+secs = (n["end_ms"] - s["first_ms"]) / 1000
+n.update({"secs": secs, "rate": n["rows"] / secs})
+print(json.dumps(n))
+PY
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+python3 - "$out/results.jsonl" "$runs" "$load0" "$load1" <<'PY'
+import json, sys, statistics, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    rows[r["impl"]].append(r)
+med = lambda k, f: statistics.median(x[f] for x in rows[k])
+copy = med("copy", "rate")
+node = med("node", "rate")
+print(f"median of {sys.argv[2]} runs; load average {sys.argv[3]} before, {sys.argv[4]} after")
+print()
+print("| path | rows | rows/s (median) | vs COPY | vs Node pattern | worker CPU | replayer CPU |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+names = {"live": "worker, live (logsNotification)", "backfill": "worker, backfill (getSignaturesForAddress + getTransaction)",
+         "copy": "COPY solana.events FROM (same rows)", "node": "Node: onLogs + Anchor coder + INSERT per event"}
+for k in ("live", "backfill", "copy", "node"):
+    if k not in rows:
+        continue
+    rate = med(k, "rate")
+    wc = f"{100 * med(k, 'worker_cpu'):.0f}%" if "worker_cpu" in rows[k][0] else "-"
+    rc = f"{100 * med(k, 'replayer_cpu'):.0f}%" if "replayer_cpu" in rows[k][0] else "-"
+    print(f"| {names[k]} | {int(med(k, 'rows')):,} | {rate:,.0f} | {100 * rate / copy:.0f}% | {rate / node:.1f}x | {wc} | {rc} |")
+PY
