@@ -1,7 +1,7 @@
 -- pgTAP: the foundation's objects exist and every error path raises its
 -- SQLSTATE (docs/errors.md).
 BEGIN;
-SELECT plan(34);
+SELECT plan(40);
 
 SELECT has_schema('solana');
 SELECT has_type('solana', 'pubkey', 'type solana.pubkey');
@@ -28,6 +28,35 @@ SELECT is_empty($$
     WHERE d.deptype = 'e' AND obj_description(p.oid, 'pg_proc') IS NULL
       AND p.proname NOT LIKE '\_%'
 $$, 'every extension function has COMMENT ON');
+
+-- and so does every other object \dx+ pg_solana lists (docs/reference.md)
+SELECT is_empty($$
+    SELECT c.oid::regclass::text
+    FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass
+    JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_solana'
+    WHERE d.deptype = 'e' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND NOT c.relispartition
+      AND obj_description(c.oid, 'pg_class') IS NULL
+$$, 'every extension table, view and sequence has COMMENT ON');
+SELECT is_empty($$
+    SELECT c.oid::regclass::text || '.' || a.attname
+    FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass
+    JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_solana'
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE d.deptype = 'e' AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+      AND c.relname NOT LIKE '\_%' AND col_description(c.oid, a.attnum) IS NULL
+$$, 'every column of the extension''s tables and views has COMMENT ON');
+SELECT is_empty($$
+    SELECT t.oid::regtype::text
+    FROM pg_type t JOIN pg_depend d ON d.objid = t.oid AND d.classid = 'pg_type'::regclass
+    JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_solana'
+    WHERE d.deptype = 'e' AND obj_description(t.oid, 'pg_type') IS NULL
+$$, 'every extension type has COMMENT ON');
+SELECT ok(solana.base58_encode('\x00') = '1', 'the library is loaded, so its settings are defined');
+SELECT cmp_ok((SELECT count(*)::int FROM pg_settings WHERE name LIKE 'solana.%'), '>=', 5,
+              'the solana.* settings exist');
+SELECT is_empty($$
+    SELECT name FROM pg_settings WHERE name LIKE 'solana.%' AND coalesce(short_desc, '') = ''
+$$, 'every solana.* setting has a description');
 
 SELECT is('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'::solana.pubkey::text,
           'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA', 'pubkey text round trip');
