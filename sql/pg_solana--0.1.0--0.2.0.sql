@@ -48,6 +48,253 @@ $$;
 COMMENT ON FUNCTION solana.create_event_partitions(bigint, bigint) IS
     'create the solana.events partitions (one epoch, 432000 slots, each) covering from_slot..to_slot, with their replica identity (solana.set_replica_identity); returns how many were created';
 
+
+-- ---------------------------------------------------------------------
+-- Job queue (issue 6): lease checks, solana.release, job webhooks
+-- ---------------------------------------------------------------------
+
+-- complete, complete_batch, fail and heartbeat take an optional worker
+-- (the lease holder); the old calls keep working through the default
+DROP FUNCTION IF EXISTS solana.complete(bigint, jsonb);
+DROP FUNCTION IF EXISTS solana.complete_batch(bigint[], jsonb[]);
+DROP FUNCTION IF EXISTS solana.fail(bigint, text, interval, boolean);
+DROP FUNCTION IF EXISTS solana.heartbeat(bigint, interval);
+
+CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL,
+                                worker text DEFAULT NULL)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    v_queue text;
+    v_kind text;
+    v_notify boolean;
+BEGIN
+    -- the queue's notify flag comes with the update: no second call
+    UPDATE solana.jobs j
+       SET state = 'succeeded', result = result,
+           finished_at = pg_catalog.now(), lease_expires_at = NULL
+     WHERE j.id = id AND j.state = 'running'
+       AND (worker IS NULL OR j.lease_owner = worker)
+    RETURNING j.queue, j.kind,
+              (SELECT q.notify FROM solana.queues q WHERE q.name = j.queue)
+         INTO v_queue, v_kind, v_notify;
+    IF NOT FOUND THEN
+        PERFORM solana._lease_lost(id, worker);
+        RETURN false;
+    END IF;
+    IF v_notify IS NOT FALSE THEN
+        PERFORM pg_catalog.pg_notify('solana_jobs',
+            pg_catalog.json_build_object('op', 'succeeded', 'queue', v_queue,
+                                         'id', id, 'kind', v_kind)::text);
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
+    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when that worker no longer holds the job';
+
+CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
+                                      worker text DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    cnt integer;
+BEGIN
+    IF results IS NOT NULL AND cardinality(results) <> cardinality(ids) THEN
+        RAISE EXCEPTION 'results has % elements, ids %',
+                        cardinality(results), cardinality(ids)
+            USING ERRCODE = '22023',
+                  DETAIL = 'results, when given, pairs one result with each id.';
+    END IF;
+    IF results IS NULL THEN
+        WITH done AS (
+            UPDATE solana.jobs j
+               SET state = 'succeeded', result = NULL,
+                   finished_at = pg_catalog.now(), lease_expires_at = NULL
+             WHERE j.id = ANY (ids) AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
+            RETURNING j.id, j.queue, j.kind)
+        SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
+          INTO cnt FROM done d;
+        RETURN cnt;
+    END IF;
+    WITH done AS (
+        UPDATE solana.jobs j
+           SET state = 'succeeded', result = u.r,
+               finished_at = pg_catalog.now(), lease_expires_at = NULL
+          FROM unnest(ids, results) AS u(id, r)
+         WHERE j.id = u.id AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+        RETURNING j.id, j.queue, j.kind)
+    SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
+      INTO cnt FROM done d;
+    RETURN cnt;
+END
+$$;
+COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
+    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded';
+
+CREATE OR REPLACE FUNCTION solana._lease_lost(job_id bigint, worker text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    j solana.jobs;
+BEGIN
+    SELECT * INTO j FROM solana.jobs jj WHERE jj.id = job_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % does not exist', coalesce(job_id::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF worker IS NULL OR j.state = 'cancelled' THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'job % is not held by worker "%"', job_id, worker
+        USING ERRCODE = '55000',
+              DETAIL = CASE WHEN j.state = 'running'
+                            THEN pg_catalog.format('The job is running under worker %s (attempt %s); the lease of "%s" expired and the job was claimed again.',
+                                                   coalesce('"' || j.lease_owner || '"', 'unnamed'), j.attempts, worker)
+                            ELSE pg_catalog.format('The job is %s (attempt %s, last worker %s).',
+                                                   j.state, j.attempts, coalesce('"' || j.lease_owner || '"', 'unnamed'))
+                       END,
+              HINT = 'A worker whose lease expired must drop the job: another attempt owns it.';
+END
+$$;
+REVOKE ALL ON FUNCTION solana._lease_lost(bigint, text) FROM PUBLIC;
+
+CREATE FUNCTION solana.fail(id bigint, error text, retry_in interval DEFAULT NULL,
+                            retry boolean DEFAULT true, worker text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    v_queue text;
+    v_kind text;
+    v_state text;
+BEGIN
+    IF retry_in < interval '0' THEN
+        RAISE EXCEPTION 'invalid retry_in: "%"', retry_in
+            USING ERRCODE = '22023', DETAIL = 'A retry delay must not be negative.';
+    END IF;
+    UPDATE solana.jobs j
+       SET state = CASE WHEN NOT retry THEN 'failed'
+                        WHEN j.attempts >= j.max_attempts THEN 'dead'
+                        ELSE 'queued' END,
+           run_at = CASE WHEN retry AND j.attempts < j.max_attempts
+                         THEN pg_catalog.now()
+                              + coalesce(retry_in,
+                                         solana.backoff(j.attempts, j.backoff_base,
+                                                        j.backoff_cap, j.backoff_jitter))
+                         ELSE j.run_at END,
+           finished_at = CASE WHEN NOT retry OR j.attempts >= j.max_attempts
+                              THEN pg_catalog.now() END,
+           last_error = coalesce(error, 'unknown error'),
+           lease_expires_at = NULL
+     WHERE j.id = id AND j.state = 'running'
+       AND (worker IS NULL OR j.lease_owner = worker)
+    RETURNING j.queue, j.kind, j.state INTO v_queue, v_kind, v_state;
+    IF NOT FOUND THEN
+        PERFORM solana._lease_lost(id, worker);
+        RETURN NULL;
+    END IF;
+    IF v_state <> 'queued' THEN
+        PERFORM solana._announce(id, v_queue, v_kind, v_state);
+    END IF;
+    RETURN v_state;
+END
+$$;
+COMMENT ON FUNCTION solana.fail(bigint, text, interval, boolean, text) IS
+    'record a failed attempt: back to queued after a backoff (or retry_in), dead when out of attempts, failed when retry is false; returns the new state, NULL when the job was not running; with worker, 55000 when that worker no longer holds the job';
+
+CREATE FUNCTION solana.heartbeat(id bigint, lease interval DEFAULT '30 seconds',
+                                 worker text DEFAULT NULL)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+BEGIN
+    IF lease IS NULL OR lease <= interval '0' THEN
+        RAISE EXCEPTION 'invalid lease: "%"', coalesce(lease::text, 'NULL')
+            USING ERRCODE = '22023', DETAIL = 'A lease is a positive interval.';
+    END IF;
+    UPDATE solana.jobs j SET lease_expires_at = pg_catalog.now() + lease
+     WHERE j.id = id AND j.state = 'running'
+       AND (worker IS NULL OR j.lease_owner = worker);
+    IF NOT FOUND THEN
+        PERFORM solana._lease_lost(id, worker);
+        RETURN false;
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION solana.heartbeat(bigint, interval, text) IS
+    'extend the lease of a running job to now() + lease; false when it is no longer running; with worker, 55000 when that worker no longer holds the job';
+
+CREATE OR REPLACE FUNCTION solana.release(ids bigint[], worker text DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    qs text[];
+    cnt integer;
+BEGIN
+    WITH back AS (
+        UPDATE solana.jobs j
+           SET state = 'queued', attempts = greatest(j.attempts - 1, 0),
+               lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
+         WHERE j.id = ANY (ids) AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+        RETURNING j.queue)
+    SELECT array_agg(DISTINCT b.queue), count(*) INTO qs, cnt FROM back b;
+    IF cnt = 0 THEN
+        RETURN 0;
+    END IF;
+    PERFORM pg_catalog.pg_notify('solana_jobs',
+        pg_catalog.json_build_object('op', 'enqueued', 'queue', q)::text)
+       FROM unnest(qs) AS q;
+    PERFORM solana._wake_dispatcher(qs);
+    RETURN cnt;
+END
+$$;
+COMMENT ON FUNCTION solana.release(bigint[], text) IS
+    'give running jobs (held by worker, when given) back to their queue without counting the attempt; returns how many went back';
+
+-- job webhooks: a row trigger that fires only for jobs that just
+-- finished, instead of a statement trigger with transition tables
+DROP TRIGGER IF EXISTS webhooks_job ON solana.jobs;
+
+CREATE OR REPLACE FUNCTION solana._webhook_job_fanout(j solana.jobs) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, solana
+AS $$
+    SELECT solana._webhook_fanout('job', jsonb_build_array(jsonb_build_object(
+        'id', 'job_' || j.id || '_' || j.state,
+        'name', j.kind,
+        'payload', jsonb_build_object(
+            'type', 'job', 'id', j.id, 'queue', j.queue, 'kind', j.kind,
+            'state', j.state, 'attempts', j.attempts, 'result', j.result,
+            'error', j.last_error, 'finished_at', j.finished_at))))
+$$;
+COMMENT ON FUNCTION solana._webhook_job_fanout(solana.jobs) IS
+    'insert the deliveries of one finished job for every matching enabled job webhook';
+REVOKE ALL ON FUNCTION solana._webhook_job_fanout(solana.jobs) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION solana._webhook_from_jobs() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM solana.webhooks w
+                WHERE w.enabled AND 'job' = ANY (w.event_types)) THEN
+        PERFORM solana._webhook_job_fanout(NEW);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._webhook_from_jobs() IS
+    'trigger: webhook deliveries for a job that just finished';
+REVOKE ALL ON FUNCTION solana._webhook_from_jobs() FROM PUBLIC;
+
+CREATE TRIGGER webhooks_job AFTER UPDATE OF state ON solana.jobs
+    FOR EACH ROW
+    WHEN (NEW.state IN ('succeeded', 'dead', 'cancelled')
+          AND OLD.state IS DISTINCT FROM NEW.state)
+    EXECUTE FUNCTION solana._webhook_from_jobs();
+
 -- ---------------------------------------------------------------------
 -- reference (issue 10): comments on the columns, sequences and helper
 -- functions that had none (sql/install/98_comments.sql, the same block)

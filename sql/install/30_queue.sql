@@ -569,31 +569,49 @@ END
 $$;
 REVOKE ALL ON FUNCTION solana._reap(text) FROM PUBLIC;
 
-CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL)
+-- A worker that passes its name (the worker given to solana.claim) to
+-- complete, fail and heartbeat acts only on a job it still holds: when
+-- the lease was lost (expired and returned to the queue, claimed by
+-- another worker, finished) the call raises 55000 instead of touching
+-- the row.  Without a name the old behaviour stays: any running job.
+-- An expired lease nobody took over yet still belongs to its holder.
+CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL,
+                                worker text DEFAULT NULL)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_variable
 DECLARE
     v_queue text;
     v_kind text;
+    v_notify boolean;
 BEGIN
+    -- the queue's notify flag comes with the update: no second call
     UPDATE solana.jobs j
        SET state = 'succeeded', result = result,
            finished_at = pg_catalog.now(), lease_expires_at = NULL
      WHERE j.id = id AND j.state = 'running'
-    RETURNING j.queue, j.kind INTO v_queue, v_kind;
+       AND (worker IS NULL OR j.lease_owner = worker)
+    RETURNING j.queue, j.kind,
+              (SELECT q.notify FROM solana.queues q WHERE q.name = j.queue)
+         INTO v_queue, v_kind, v_notify;
     IF NOT FOUND THEN
-        PERFORM solana._require_job(id);
+        PERFORM solana._lease_lost(id, worker);
         RETURN false;
     END IF;
-    PERFORM solana._announce(id, v_queue, v_kind, 'succeeded');
+    IF v_notify IS NOT FALSE THEN
+        PERFORM pg_catalog.pg_notify('solana_jobs',
+            pg_catalog.json_build_object('op', 'succeeded', 'queue', v_queue,
+                                         'id', id, 'kind', v_kind)::text);
+    END IF;
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION solana.complete(bigint, jsonb) IS
-    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled)';
+COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
+    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when that worker no longer holds the job';
 
-CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL)
+CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
+                                      worker text DEFAULT NULL)
 RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
 DECLARE
     cnt integer;
 BEGIN
@@ -609,6 +627,7 @@ BEGIN
                SET state = 'succeeded', result = NULL,
                    finished_at = pg_catalog.now(), lease_expires_at = NULL
              WHERE j.id = ANY (ids) AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
             RETURNING j.id, j.queue, j.kind)
         SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
           INTO cnt FROM done d;
@@ -620,14 +639,45 @@ BEGIN
                finished_at = pg_catalog.now(), lease_expires_at = NULL
           FROM unnest(ids, results) AS u(id, r)
          WHERE j.id = u.id AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
         RETURNING j.id, j.queue, j.kind)
     SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
       INTO cnt FROM done d;
     RETURN cnt;
 END
 $$;
-COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[]) IS
-    'solana.complete for many jobs in one statement; returns how many were running and now succeeded';
+COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
+    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded';
+
+-- solana._lease_lost explains why a complete, fail or heartbeat found
+-- no running job to act on: 22023 when the job does not exist, 55000
+-- when `worker` is given and does not hold it (unless it was
+-- cancelled, which the plain false/NULL answer already tells).
+CREATE FUNCTION solana._lease_lost(job_id bigint, worker text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    j solana.jobs;
+BEGIN
+    SELECT * INTO j FROM solana.jobs jj WHERE jj.id = job_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % does not exist', coalesce(job_id::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF worker IS NULL OR j.state = 'cancelled' THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'job % is not held by worker "%"', job_id, worker
+        USING ERRCODE = '55000',
+              DETAIL = CASE WHEN j.state = 'running'
+                            THEN pg_catalog.format('The job is running under worker %s (attempt %s); the lease of "%s" expired and the job was claimed again.',
+                                                   coalesce('"' || j.lease_owner || '"', 'unnamed'), j.attempts, worker)
+                            ELSE pg_catalog.format('The job is %s (attempt %s, last worker %s).',
+                                                   j.state, j.attempts, coalesce('"' || j.lease_owner || '"', 'unnamed'))
+                       END,
+              HINT = 'A worker whose lease expired must drop the job: another attempt owns it.';
+END
+$$;
+REVOKE ALL ON FUNCTION solana._lease_lost(bigint, text) FROM PUBLIC;
 
 CREATE FUNCTION solana._require_job(job_id bigint) RETURNS void
 LANGUAGE plpgsql STABLE AS $$
@@ -657,7 +707,7 @@ COMMENT ON FUNCTION solana.backoff(integer, interval, interval, double precision
     'retry delay after the given number of failed attempts: base * 2^(attempts-1), capped, minus up to jitter of itself';
 
 CREATE FUNCTION solana.fail(id bigint, error text, retry_in interval DEFAULT NULL,
-                            retry boolean DEFAULT true)
+                            retry boolean DEFAULT true, worker text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_variable
 DECLARE
@@ -684,9 +734,10 @@ BEGIN
            last_error = coalesce(error, 'unknown error'),
            lease_expires_at = NULL
      WHERE j.id = id AND j.state = 'running'
+       AND (worker IS NULL OR j.lease_owner = worker)
     RETURNING j.queue, j.kind, j.state INTO v_queue, v_kind, v_state;
     IF NOT FOUND THEN
-        PERFORM solana._require_job(id);
+        PERFORM solana._lease_lost(id, worker);
         RETURN NULL;
     END IF;
     IF v_state <> 'queued' THEN
@@ -695,10 +746,11 @@ BEGIN
     RETURN v_state;
 END
 $$;
-COMMENT ON FUNCTION solana.fail(bigint, text, interval, boolean) IS
-    'record a failed attempt: back to queued after a backoff (or retry_in), dead when out of attempts, failed when retry is false; returns the new state, NULL when the job was not running';
+COMMENT ON FUNCTION solana.fail(bigint, text, interval, boolean, text) IS
+    'record a failed attempt: back to queued after a backoff (or retry_in), dead when out of attempts, failed when retry is false; returns the new state, NULL when the job was not running; with worker, 55000 when that worker no longer holds the job';
 
-CREATE FUNCTION solana.heartbeat(id bigint, lease interval DEFAULT '30 seconds')
+CREATE FUNCTION solana.heartbeat(id bigint, lease interval DEFAULT '30 seconds',
+                                 worker text DEFAULT NULL)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_variable
 BEGIN
@@ -707,16 +759,49 @@ BEGIN
             USING ERRCODE = '22023', DETAIL = 'A lease is a positive interval.';
     END IF;
     UPDATE solana.jobs j SET lease_expires_at = pg_catalog.now() + lease
-     WHERE j.id = id AND j.state = 'running';
+     WHERE j.id = id AND j.state = 'running'
+       AND (worker IS NULL OR j.lease_owner = worker);
     IF NOT FOUND THEN
-        PERFORM solana._require_job(id);
+        PERFORM solana._lease_lost(id, worker);
         RETURN false;
     END IF;
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION solana.heartbeat(bigint, interval) IS
-    'extend the lease of a running job to now() + lease; false when it is no longer running';
+COMMENT ON FUNCTION solana.heartbeat(bigint, interval, text) IS
+    'extend the lease of a running job to now() + lease; false when it is no longer running; with worker, 55000 when that worker no longer holds the job';
+
+-- solana.release gives claimed jobs back without using an attempt: a
+-- worker shutting down returns what it has not finished (the built-in
+-- dispatcher does on SIGTERM) instead of leaving it until the lease
+-- expires.  The jobs keep their place (run_at, priority).
+CREATE FUNCTION solana.release(ids bigint[], worker text DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    qs text[];
+    cnt integer;
+BEGIN
+    WITH back AS (
+        UPDATE solana.jobs j
+           SET state = 'queued', attempts = greatest(j.attempts - 1, 0),
+               lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
+         WHERE j.id = ANY (ids) AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+        RETURNING j.queue)
+    SELECT array_agg(DISTINCT b.queue), count(*) INTO qs, cnt FROM back b;
+    IF cnt = 0 THEN
+        RETURN 0;
+    END IF;
+    PERFORM pg_catalog.pg_notify('solana_jobs',
+        pg_catalog.json_build_object('op', 'enqueued', 'queue', q)::text)
+       FROM unnest(qs) AS q;
+    PERFORM solana._wake_dispatcher(qs);
+    RETURN cnt;
+END
+$$;
+COMMENT ON FUNCTION solana.release(bigint[], text) IS
+    'give running jobs (held by worker, when given) back to their queue without counting the attempt; returns how many went back';
 
 CREATE FUNCTION solana.cancel(id bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $$

@@ -63,32 +63,45 @@ COMMENT ON FUNCTION solana._webhook_from_events() IS
 REVOKE ALL ON FUNCTION solana._webhook_from_events() FROM PUBLIC;
 
 -- solana.jobs: one message when a job finishes (succeeded, dead,
--- cancelled), id job_<id>_<state>
+-- cancelled), id job_<id>_<state>.  A row trigger whose WHEN clause
+-- passes only rows that just reached one of those states: claims and
+-- retries never call it, and a finishing job pays one call and one
+-- small query on solana.webhooks while no job webhook exists (a
+-- statement trigger with transition tables cost every claim and
+-- complete ~50 us, docs/benchmarks.md).  The trigger function is
+-- SECURITY DEFINER to see every role's webhooks past row security; the
+-- message is built by the helper, which runs only when a job webhook
+-- exists.
+CREATE FUNCTION solana._webhook_job_fanout(j solana.jobs) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, solana
+AS $$
+    SELECT solana._webhook_fanout('job', jsonb_build_array(jsonb_build_object(
+        'id', 'job_' || j.id || '_' || j.state,
+        'name', j.kind,
+        'payload', jsonb_build_object(
+            'type', 'job', 'id', j.id, 'queue', j.queue, 'kind', j.kind,
+            'state', j.state, 'attempts', j.attempts, 'result', j.result,
+            'error', j.last_error, 'finished_at', j.finished_at))))
+$$;
+COMMENT ON FUNCTION solana._webhook_job_fanout(solana.jobs) IS
+    'insert the deliveries of one finished job for every matching enabled job webhook';
+REVOKE ALL ON FUNCTION solana._webhook_job_fanout(solana.jobs) FROM PUBLIC;
+
 CREATE FUNCTION solana._webhook_from_jobs() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, solana
 AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM solana.webhooks WHERE enabled AND 'job' = ANY (event_types)) THEN
-        RETURN NULL;
+    IF EXISTS (SELECT 1 FROM solana.webhooks w
+                WHERE w.enabled AND 'job' = ANY (w.event_types)) THEN
+        PERFORM solana._webhook_job_fanout(NEW);
     END IF;
-    PERFORM solana._webhook_fanout('job', (
-        SELECT jsonb_agg(jsonb_build_object(
-                   'id', 'job_' || j.id || '_' || j.state,
-                   'name', j.kind,
-                   'payload', jsonb_build_object(
-                       'type', 'job', 'id', j.id, 'queue', j.queue, 'kind', j.kind,
-                       'state', j.state, 'attempts', j.attempts, 'result', j.result,
-                       'error', j.last_error, 'finished_at', j.finished_at))
-                   ORDER BY j.id)
-          FROM new_rows j JOIN old_rows o ON o.id = j.id
-         WHERE j.state IN ('succeeded', 'dead', 'cancelled') AND o.state IS DISTINCT FROM j.state))
-     WHERE EXISTS (SELECT 1 FROM new_rows);
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION solana._webhook_from_jobs() IS
-    'trigger: webhook deliveries for jobs that just finished';
+    'trigger: webhook deliveries for a job that just finished';
 REVOKE ALL ON FUNCTION solana._webhook_from_jobs() FROM PUBLIC;
 
 -- any other table: payload {"type": t, "row": to_jsonb(row)}, id
@@ -198,9 +211,11 @@ BEGIN
             FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_from_events();
     END IF;
     IF to_regclass('solana.jobs') IS NOT NULL THEN
-        CREATE TRIGGER webhooks_job AFTER UPDATE ON solana.jobs
-            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_from_jobs();
+        CREATE TRIGGER webhooks_job AFTER UPDATE OF state ON solana.jobs
+            FOR EACH ROW
+            WHEN (NEW.state IN ('succeeded', 'dead', 'cancelled')
+                  AND OLD.state IS DISTINCT FROM NEW.state)
+            EXECUTE FUNCTION solana._webhook_from_jobs();
     END IF;
     IF to_regclass('solana.prices') IS NOT NULL THEN
         CREATE TRIGGER webhooks_price_insert AFTER INSERT ON solana.prices

@@ -1,0 +1,91 @@
+-- pgTAP: leases of the job queue (sql/install/30_queue.sql).  A worker
+-- that names itself to complete, fail and heartbeat acts only on a job
+-- it still holds; one whose lease expired and was claimed again gets
+-- 55000 and leaves the row alone.  solana.release gives jobs back
+-- without using an attempt.  The old calls (no worker) keep working.
+BEGIN;
+SELECT plan(26);
+
+-- worker a claims, its lease expires, worker b claims the job again
+SELECT solana.enqueue('lease', 'k', '{"n": 1}');
+SELECT is((SELECT lease_owner FROM solana.claim('lease', worker => 'a', lease => '1 min')), 'a',
+          'worker a holds the job');
+SELECT ok(solana.heartbeat((SELECT id FROM solana.jobs WHERE queue = 'lease'), '2 min', worker => 'a'),
+          'the holder may heartbeat');
+UPDATE solana.jobs SET lease_expires_at = now() - interval '1 s' WHERE queue = 'lease';
+SELECT ok(solana.heartbeat((SELECT id FROM solana.jobs WHERE queue = 'lease'), '1 min', 'a'),
+          'an expired lease nobody took over still belongs to its holder');
+UPDATE solana.jobs SET lease_expires_at = now() - interval '1 s' WHERE queue = 'lease';
+SELECT is((SELECT count(*)::int FROM solana.claim('lease', worker => 'b')), 0, 'the reaping claim');
+SELECT is((SELECT lease_owner FROM solana.claim('lease', worker => 'b')), 'b',
+          'worker b claims the job again');
+SELECT id AS job FROM solana.jobs WHERE queue = 'lease' \gset
+
+SELECT throws_ok(format($$SELECT solana.complete(%s, '{"by": "a"}', worker => 'a')$$, :job),
+                 '55000', format('job %s is not held by worker "a"', :job),
+                 'complete by the old holder: 55000');
+SELECT throws_ok(format($$SELECT solana.fail(%s, 'boom', worker => 'a')$$, :job),
+                 '55000', format('job %s is not held by worker "a"', :job),
+                 'fail by the old holder: 55000');
+SELECT throws_ok(format($$SELECT solana.heartbeat(%s, '1 min', 'a')$$, :job),
+                 '55000', format('job %s is not held by worker "a"', :job),
+                 'heartbeat by the old holder: 55000');
+SELECT is(solana.complete_batch(ARRAY[:job]::bigint[], worker => 'a'), 0,
+          'complete_batch by the old holder completes nothing');
+SELECT results_eq(format($$SELECT state, lease_owner, attempts, result FROM solana.jobs WHERE id = %s$$, :job),
+                  $$VALUES ('running', 'b', 2, NULL::jsonb)$$,
+                  'the old holder changed nothing');
+
+-- the error names the job and the current holder
+CREATE FUNCTION pg_temp.lease_detail(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+    EXECUTE sql;
+    RETURN NULL;
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+    RETURN d;
+END $$;
+SELECT matches(pg_temp.lease_detail(format($$SELECT solana.complete(%s, NULL, 'a')$$, :job)),
+               'running under worker "b" \(attempt 2\)', 'the detail names the current holder');
+
+SELECT ok(solana.heartbeat(:job, '1 min', 'b'), 'the new holder may heartbeat');
+SELECT ok(solana.complete(:job, '{"by": "b"}', 'b'), 'the new holder completes');
+SELECT results_eq(format($$SELECT state, result FROM solana.jobs WHERE id = %s$$, :job),
+                  $$VALUES ('succeeded', '{"by": "b"}'::jsonb)$$, 'with the new holder''s result');
+SELECT throws_ok(format($$SELECT solana.complete(%s, NULL, 'a')$$, :job), '55000', NULL,
+                 'complete of a job someone else finished: 55000');
+SELECT is(solana.complete(:job), false, 'without a worker: false, as before');
+
+-- a lease returned to the queue (not claimed again) is lost as well
+SELECT solana.enqueue('lease2', 'k');
+SELECT id AS job2 FROM solana.claim('lease2', worker => 'a') \gset
+UPDATE solana.jobs SET lease_expires_at = now() - interval '1 s' WHERE id = :job2;
+SELECT is((SELECT count(*)::int FROM solana.claim('lease2', worker => 'b')), 0, 'reaped');
+SELECT matches(pg_temp.lease_detail(format($$SELECT solana.fail(%s, 'x', worker => 'a')$$, :job2)),
+               '^The job is queued \(attempt 1, last worker "a"\)', 'fail after the lease was reaped: 55000, job queued');
+
+-- a cancelled job answers false / NULL, not an error
+SELECT id AS job3 FROM solana.claim('lease2', worker => 'c') \gset
+SELECT solana.cancel(:job3);
+SELECT is(solana.complete(:job3, NULL, 'c'), false, 'complete of a cancelled job: false');
+SELECT is(solana.fail(:job3, 'x', worker => 'c'), NULL, 'fail of a cancelled job: NULL');
+SELECT throws_ok($$SELECT solana.complete(-7, NULL, 'a')$$, '22023', 'job -7 does not exist',
+                 'unknown job with a worker: 22023');
+
+-- release: back to the queue, attempt not counted, place kept
+SELECT solana.enqueue_batch('rel', 'k', array_fill('{}'::jsonb, ARRAY[3]));
+SELECT array_agg(id ORDER BY id) AS rel FROM solana.claim('rel', n => 3, worker => 'w') \gset
+SELECT is(solana.release(:'rel'::bigint[], worker => 'other'), 0, 'release by another worker: nothing');
+SELECT is(solana.release(:'rel'::bigint[], worker => 'w'), 3, 'release by the holder: all three');
+SELECT results_eq($$SELECT state, attempts, lease_owner, lease_expires_at FROM solana.jobs
+                     WHERE queue = 'rel' ORDER BY id$$,
+                  $$VALUES ('queued', 0, NULL::text, NULL::timestamptz),
+                           ('queued', 0, NULL, NULL), ('queued', 0, NULL, NULL)$$,
+                  'released jobs are queued, lease cleared, attempt not counted');
+SELECT is((SELECT array_agg(id ORDER BY id) FROM solana.claim('rel', n => 3)), :'rel'::bigint[],
+          'released jobs are claimable at once');
+SELECT is(solana.release(:'rel'::bigint[]), 3, 'release without a worker: any running job');
+
+SELECT * FROM finish();
+ROLLBACK;
