@@ -1707,7 +1707,17 @@ reconcile(Sub *s, MemoryContext cxt)
 
 	MemoryContextSwitchTo(cxt);
 	if (cur.exists)
+	{
 		until = cur.has_sig ? cur.sig : NULL;
+
+		/*
+		 * Pages stop at the cursor's slot too: a node that no longer
+		 * knows the cursor's signature (its slot was skipped) would page
+		 * back through the whole history of the address.
+		 */
+		if (cur.has_sig && cur.slot > 0)
+			from_slot = (uint64) cur.slot;
+	}
 	else if (s->has_from_sig)
 		until = s->from_sig;
 	else if (s->from_slot > 0)

@@ -67,6 +67,8 @@ Control API: POST <control>/<verb> with a JSON body (integers may exceed
   setAccount             {address, owner?, data_b64?, lamports?} (no tx)
   airdrop                {address, lamports}
   advanceSlots           {count}
+  skipSlot               {slot} | {signature}: the slot becomes skipped
+                         (block and transactions gone from every view)
   dropSockets            {}
   refuseConnections      {seconds}
   pauseNotifications     {}      resumeNotifications {}

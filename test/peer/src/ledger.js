@@ -520,7 +520,7 @@ class Ledger extends EventEmitter {
   // ---------- queries ----------
   record(signature, commitment) {
     const r = this.records.get(signature);
-    if (!r) return null;
+    if (!r || r.skipped) return null;
     if (commitment && r.slot > this.frontier(commitment)) return null;
     return r;
   }
@@ -537,9 +537,10 @@ class Ledger extends EventEmitter {
     }
     for (; i >= 0 && out.length < limit; i--) {
       const sig = list[i];
-      if (until && sig === until) break;
       const r = this.records.get(sig);
-      if (r.slot > at) continue;
+      // a skipped `until` is unknown to the node: paging goes on, as on agave
+      if (until && sig === until && !r.skipped) break;
+      if (r.slot > at || r.skipped) continue;
       if (minSlot !== undefined && r.slot < minSlot) break;
       out.push(r);
     }
@@ -548,7 +549,22 @@ class Ledger extends EventEmitter {
 
   blockRecords(slot) {
     const b = this.blocks.get(slot);
-    return b ? b.signatures.map((s) => this.records.get(s)) : [];
+    return b && !b.skipped ? b.signatures.map((s) => this.records.get(s)) : [];
+  }
+
+  // A slot the cluster abandoned (a fork that lost, a dead block): its
+  // block and transactions disappear from every view, as on a node
+  // that never had them.  Account writes stay (litesvm cannot undo
+  // them).  The events the peer recorded for them are flagged skipped.
+  skipSlot(slot) {
+    const b = this.blocks.get(slot);
+    if (!b) throw new Error(`no block at slot ${slot}`);
+    b.skipped = true;
+    for (const sig of b.signatures) this.records.get(sig).skipped = true;
+    const gone = new Set(b.signatures);
+    for (const e of this.events) if (gone.has(e.signature)) e.skipped = true;
+    this.dirty = true;
+    return b.signatures;
   }
 
   slotChanges(slot) {

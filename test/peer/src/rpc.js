@@ -141,6 +141,7 @@ class Rpc {
   m_getBlockTime(params) {
     const b = this.ledger.blocks.get(Number(params[0]));
     if (!b) throw rpcErr(-32004, `Block not available for slot ${params[0]}`);
+    if (b.skipped) throw rpcErr(-32007, `Slot ${params[0]} was skipped, or missing due to ledger jump to recent snapshot`);
     return b.blockTime;
   }
   m_getLatestBlockhash(params) {

@@ -427,6 +427,19 @@ const CONTROL = {
     for (let i = 0; i < n; i++) this.ledger.advance([]);
     return { slot: this.ledger.slot };
   },
+  skipSlot(b) {
+    let slot = b.slot;
+    if (slot === undefined || slot === null) {
+      const r = this.ledger.records.get(need(b, "signature"));
+      if (!r) throw controlError(`unknown signature ${b.signature}`);
+      slot = r.slot;
+    }
+    try {
+      return { slot: Number(slot), signatures: this.ledger.skipSlot(Number(slot)) };
+    } catch (e) {
+      throw controlError(e.message);
+    }
+  },
   dropSockets() {
     return { dropped: this.pubsub.dropAll() };
   },

@@ -74,6 +74,32 @@ test("pauseNotifications leaves a gap only backfill can fill", async () => {
   c.close();
 });
 
+test("skipSlot: a dead slot's transactions vanish from every view", async () => {
+  const keep = await peer.control("execute", { program_id: DEX, logs: ["stays"] });
+  const dead = await peer.control("execute", { program_id: DEX, events: [{ name: "Empty", data: {} }] });
+  assert.notEqual(keep.slot, dead.slot);
+  await peer.control("advanceSlots", { count: 2 });
+  const r = await peer.control("skipSlot", { signature: dead.signature });
+  assert.equal(r.slot, dead.slot);
+  assert.deepEqual(r.signatures, [dead.signature]);
+  assert.equal(await peer.rpc("getTransaction", [dead.signature, { commitment: "confirmed" }]), null);
+  assert.ok(await peer.rpc("getTransaction", [keep.signature, { commitment: "confirmed" }]));
+  const st = await peer.rpc("getSignatureStatuses", [[dead.signature, keep.signature], { searchTransactionHistory: true }]);
+  assert.equal(st.value[0], null);
+  assert.equal(st.value[1].slot, keep.slot);
+  const sigs = (await peer.rpc("getSignaturesForAddress", [DEX, { commitment: "confirmed", limit: 10 }])).map((x) => x.signature);
+  assert.ok(!sigs.includes(dead.signature) && sigs.includes(keep.signature));
+  // a skipped `until` is unknown: paging goes past it, to the oldest
+  const after = await peer.control("execute", { program_id: DEX, logs: ["after"] });
+  await peer.control("advanceSlots", { count: 1 });
+  const since = (await peer.rpc("getSignaturesForAddress", [DEX, { commitment: "confirmed", until: dead.signature }])).map((x) => x.signature);
+  assert.ok(since[0] === after.signature && since.includes(keep.signature) && !since.includes(dead.signature));
+  await assert.rejects(peer.rpc("getBlockTime", [dead.slot]), (e) => e.rpc.code === -32007);
+  const ev = (await peer.control("stats", {})).events.filter((e) => e.signature === dead.signature);
+  assert.ok(ev.length === 1 && ev[0].skipped === true);
+  await assert.rejects(peer.control("skipSlot", { slot: 10 ** 9 }));
+});
+
 test("dropSockets, truncatedFrame and malformed WebSocket messages", async () => {
   const c = await wsClient(peer.urls.ws);
   await c.call("slotSubscribe", []);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# ingest_dead.t: transactions of a skipped (dead) slot.  The peer's
+# skipSlot verb makes a slot the cluster abandoned: its transactions
+# vanish from getTransaction, getSignatureStatuses and
+# getSignaturesForAddress.  solana.refresh_commitment() must mark them
+# and their events 'dead' with one NOTIFY solana_events {"dead": ...}
+# each, promote the others to finalized, and ingestion must go on (the
+# cursor may sit on the dead signature, which the node no longer knows).
+. "$(dirname "$0")/ingest_lib.sh"
+ingest_setup
+
+A=$(new_program)
+ok $? "a fresh scripted program with the fixture_dex IDL" || finish
+SUB=$(q "SELECT solana.subscribe('logs', '$A', 'confirmed')")
+wait_for 20 "SELECT EXISTS (SELECT 1 FROM solana.ingest_cursor WHERE subscription_id = $SUB)"
+ok $? "the worker picks the subscription up"
+sleep 1
+
+ev() { echo "{\"program_id\": \"$A\", \"events\": [{\"name\": \"Empty\"}, {\"name\": \"Empty\"}]}"; }
+S1=$(control execute "$(ev)" | jfield signature)
+S2=$(control execute "$(ev)" | jfield signature)
+wait_for 15 "SELECT count(*) = 4 FROM solana.events WHERE signature IN ('$S1', '$S2') AND commitment = 'confirmed'"
+ok $? "two transactions ingested at confirmed"
+wait_for 15 "SELECT last_signature = '$S2' FROM solana.ingest_cursor WHERE subscription_id = $SUB"
+ok $? "the cursor is on the second one"
+
+DEAD_SLOT=$(control skipSlot "{\"signature\": \"$S2\"}" | jfield slot)
+ok $? "peer: the second transaction's slot ($DEAD_SLOT) is skipped"
+control advanceSlots '{"count": 40}' >/dev/null
+ok $? "peer: the finalized slot passes it"
+
+OUT=$(psql -X -q -At -d postgres -c "LISTEN solana_events" \
+      -c "SELECT finalized > 0 AND dead > 0 FROM solana.refresh_commitment()" -c "SELECT 1" 2>&1)
+echo "$OUT" | grep -q '^t$'
+ok $? "solana.refresh_commitment() reports finalized and dead transactions"
+echo "$OUT" | grep -q "Asynchronous notification \"solana_events\" with payload \"{\"dead\" : \"$S2\", \"slot\" : $DEAD_SLOT}\""
+ok $? "NOTIFY solana_events {\"dead\": signature, \"slot\": n} for the dead transaction" || echo "$OUT" | sed 's/^/# /' | head -5
+
+is "$(q "SELECT string_agg(DISTINCT commitment, ',') FROM solana.events WHERE signature = '$S2'")" "dead" \
+   "the dead transaction's events are flagged dead"
+is "$(q "SELECT commitment FROM solana.transactions_seen WHERE signature = '$S2'")" "dead" \
+   "... and so is the transaction in transactions_seen"
+is "$(q "SELECT string_agg(DISTINCT commitment, ',') FROM solana.events WHERE signature = '$S1'")" "finalized" \
+   "the other transaction's events are finalized"
+is "$(q "SELECT (solana.refresh_commitment()).dead")" "0" "a second call marks nothing again"
+
+# ingestion goes on: the cursor's signature is unknown to the node now,
+# so reconciliation must not page back past the cursor's slot
+S3=$(control execute "$(ev)" | jfield signature)
+wait_for 15 "SELECT count(*) = 2 FROM solana.events WHERE signature = '$S3'"
+ok $? "a later transaction is ingested"
+wait_for 15 "SELECT last_signature = '$S3' FROM solana.ingest_cursor WHERE subscription_id = $SUB"
+ok $? "the cursor moves from the dead signature to it"
+is "$(q "SELECT backfill_total FROM solana.ingest_cursor WHERE subscription_id = $SUB")" "1" \
+   "reconciliation fetched only the new transaction (paging stopped at the cursor's slot)"
+sleep 3
+is "$(q "SELECT string_agg(DISTINCT commitment, ',') FROM solana.events WHERE signature = '$S2'")" "dead" \
+   "the dead transaction stays dead"
+
+q "SELECT solana.unsubscribe($SUB)" >/dev/null
+finish
