@@ -5,8 +5,9 @@
  *	  (solana.offchain_message, solana.offchain_verify), over the core's
  *	  ps_oracle and ps_offchain.
  *
- * Prices leave as numeric built from the core's exact decimal text, so
- * no value passes through floating point.  Foreign or damaged account
+ * Prices leave as exact numerics: built from the integer mantissa by
+ * shifting its digits when it fits, else from the core's exact decimal
+ * text; no value passes through floating point.  Foreign or damaged account
  * data raises 22P03 naming the reason; a given owner that is not the
  * oracle's program raises 22P03 too.
  */
@@ -39,24 +40,68 @@ numeric_from_u64(uint64 v)
 {
 	char		t[32];
 
+	if (v <= (uint64) PG_INT64_MAX)
+		return NumericGetDatum(int64_to_numeric((int64) v));
 	snprintf(t, sizeof(t), UINT64_FORMAT, v);
 	return numeric_from_text(t);
 }
 
-/* exact mantissa x 10^exponent, or null past the exponent limit */
+/*
+ * exact mantissa x 10^exponent, or null past the exponent limit.  The
+ * common case (a mantissa of at most 15 digits, exponent <= 0) is built
+ * from the integer by int64_div_fast_to_numeric, which shifts the digits
+ * without dividing and gives the same value and display scale
+ * (-exponent) as the decimal text; the rest goes through the text.  The
+ * bounds keep clear of that function's overflow and negative-scale
+ * branches, which differ between minor releases.
+ */
 static Datum
 numeric_scaled(__int128 m, int64 exponent, bool *isnull)
 {
 	char		t[PS_ORACLE_DECIMAL_MAX];
 
-	if (exponent > PS_ORACLE_EXPONENT_MAX || exponent < -PS_ORACLE_EXPONENT_MAX ||
-		ps_oracle_decimal(m, (int32) exponent, t, sizeof(t)) != PS_OK)
+	if (exponent > PS_ORACLE_EXPONENT_MAX || exponent < -PS_ORACLE_EXPONENT_MAX)
 	{
 		*isnull = true;
 		return (Datum) 0;
 	}
 	*isnull = false;
+	if (exponent <= 0 && m >= -(PG_INT64_MAX / 1000) && m <= PG_INT64_MAX / 1000)
+		return NumericGetDatum(int64_div_fast_to_numeric((int64) m, (int) -exponent));
+	if (ps_oracle_decimal(m, (int32) exponent, t, sizeof(t)) != PS_OK)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
 	return numeric_from_text(t);
+}
+
+/* text of n bytes, without a C string in between */
+static Datum
+text_datum(const char *s, size_t n)
+{
+	text	   *t = (text *) palloc(VARHDRSZ + n);
+
+	SET_VARSIZE(t, VARHDRSZ + n);
+	memcpy(VARDATA(t), s, n);
+	return PointerGetDatum(t);
+}
+
+/* the 32 bytes as 64 lowercase hex digits, text */
+static Datum
+hex32_datum(const uint8 b[32])
+{
+	static const char digits[] = "0123456789abcdef";
+	text	   *t = (text *) palloc(VARHDRSZ + 64);
+	char	   *d = VARDATA(t);
+
+	SET_VARSIZE(t, VARHDRSZ + 64);
+	for (int i = 0; i < 32; i++)
+	{
+		d[2 * i] = digits[b[i] >> 4];
+		d[2 * i + 1] = digits[b[i] & 15];
+	}
+	return PointerGetDatum(t);
 }
 
 static Datum
@@ -88,23 +133,30 @@ name_datum(const uint8 name[32], bool *isnull)
 	return CStringGetTextDatum(buf);
 }
 
+/*
+ * `owners` is a NULL-terminated list of base58 program ids, decoded once
+ * into `keys` (at least as many entries, plus one).
+ */
 static void
 check_owner(FunctionCallInfo fcinfo, int argno, const char *const *owners,
-			const char *what)
+			uint8 (*keys)[32], bool *decoded, const char *what)
 {
 	const uint8 *owner;
 	char		text[64];
 
 	if (PG_ARGISNULL(argno))
 		return;
+	if (!*decoded)
+	{
+		for (int i = 0; owners[i] != NULL; i++)
+			if (ps_base58_decode_32(owners[i], keys[i]) != PS_OK)
+				elog(ERROR, "bad built-in program id %s", owners[i]);
+		*decoded = true;
+	}
 	owner = (const uint8 *) PG_GETARG_POINTER(argno);
 	for (int i = 0; owners[i] != NULL; i++)
-	{
-		uint8		k[32];
-
-		if (ps_base58_decode_32(owners[i], k) == PS_OK && memcmp(k, owner, 32) == 0)
+		if (memcmp(keys[i], owner, 32) == 0)
 			return;
-	}
 	ps_base58_encode_32(owner, text);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -132,23 +184,22 @@ Datum
 solana_pyth_price(PG_FUNCTION_ARGS)
 {
 	static const char *const owners[] = {PS_ORACLE_PYTH_RECEIVER, PS_ORACLE_PYTH_PUSH, NULL};
+	static uint8 owner_keys[2][32];
+	static bool owners_decoded = false;
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	size_t		len = VARSIZE_ANY_EXHDR(data);
 	ps_pyth_price_t p;
 	TupleDesc	desc;
 	Datum		v[14];
 	bool		n[14] = {0};
-	char		hex[65];
 	int			rc;
 
-	check_owner(fcinfo, 1, owners, "Pyth receiver");
+	check_owner(fcinfo, 1, owners, owner_keys, &owners_decoded, "Pyth receiver");
 	rc = ps_oracle_pyth_read((const uint8 *) VARDATA_ANY(data), len, &p);
 	if (rc != PS_OK)
 		raise_data(rc, "Pyth PriceUpdateV2", len);
 	desc = solana_result_desc(fcinfo);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", p.feed_id[i]);
-	v[0] = CStringGetTextDatum(hex);
+	v[0] = hex32_datum(p.feed_id);
 	v[1] = numeric_scaled(p.price, p.exponent, &n[1]);
 	v[2] = numeric_scaled(p.conf, p.exponent, &n[2]);
 	v[3] = Int32GetDatum(p.exponent);
@@ -157,7 +208,7 @@ solana_pyth_price(PG_FUNCTION_ARGS)
 	v[6] = numeric_scaled(p.ema_price, p.exponent, &n[6]);
 	v[7] = numeric_scaled(p.ema_conf, p.exponent, &n[7]);
 	v[8] = numeric_from_u64(p.posted_slot);
-	v[9] = CStringGetTextDatum(p.full ? "Full" : "Partial");
+	v[9] = p.full ? text_datum("Full", 4) : text_datum("Partial", 7);
 	v[10] = Int32GetDatum(p.num_signatures);
 	n[10] = p.full;
 	v[11] = pubkey_datum(p.write_authority);
@@ -185,6 +236,8 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 {
 	static const char *const owners[] = {PS_ORACLE_SB_V2, PS_ORACLE_SB_ON_DEMAND,
 	PS_ORACLE_SB_ON_DEMAND_DEV, NULL};
+	static uint8 owner_keys[3][32];
+	static bool owners_decoded = false;
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	const uint8 *bytes = (const uint8 *) VARDATA_ANY(data);
 	size_t		len = VARSIZE_ANY_EXHDR(data);
@@ -194,7 +247,7 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 	char		t[48];
 	int			rc;
 
-	check_owner(fcinfo, 1, owners, "Switchboard");
+	check_owner(fcinfo, 1, owners, owner_keys, &owners_decoded, "Switchboard");
 	if (len >= 8 && memcmp(bytes, PS_ORACLE_SB_PULL_DISC, 8) == 0)
 	{
 		/* on the stack: __int128 needs 16-byte alignment, palloc gives 8 */
