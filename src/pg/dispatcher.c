@@ -16,6 +16,12 @@
  * trigger); delayed and retried jobs are covered by a timer set to the
  * earliest run_at or lease expiry.  Nothing is polled while idle.
  *
+ * SIGTERM (fast shutdown, pg_terminate_backend) is a request, not an
+ * interrupt: the loop writes back what has finished, gives the jobs it
+ * holds but has not finished back to their queue (solana.release: the
+ * attempt is not counted) and then exits the way die() would, so the
+ * postmaster restarts it.  A second SIGTERM exits at once.
+ *
  * Adding a kind: write its start and finish functions, add one line to
  * job_kinds[], and add the name to the predicate of jobs_dispatch_idx
  * (sql/install/35_dispatcher.sql) if it is not there yet.
@@ -129,6 +135,7 @@ static int	worker_index;
 static MemoryContext jobs_cxt;
 static bool extension_ready = false;	/* solana.jobs exists here */
 static MemoryContext claim_cxt = NULL;
+static volatile sig_atomic_t shutdown_requested = false;
 
 /* ---------------------------------------------------------------- */
 /* commit-time wake-up                                               */
@@ -1054,7 +1061,7 @@ collect_running(void)
 
 /* run one SQL statement on a job in a subtransaction; false on error */
 static bool
-job_in_subxact(job_t *job, bool run_finish, char **err)
+job_in_subxact(job_t *job, bool run_finish, char **err, int *sqlstate)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -1064,8 +1071,8 @@ job_in_subxact(job_t *job, bool run_finish, char **err)
 	MemoryContextSwitchTo(job->cxt);
 	PG_TRY();
 	{
-		Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, BOOLOID};
-		Datum		args[4];
+		Oid			types[5] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID};
+		Datum		args[5];
 		int			rc;
 
 		if (run_finish && job->req != NULL && job->kind && job->kind->finish)
@@ -1073,9 +1080,12 @@ job_in_subxact(job_t *job, bool run_finish, char **err)
 		args[0] = Int64GetDatum(job->id);
 		if (job->ok)
 		{
+			/* with the worker name: a lost lease raises 55000 */
 			args[1] = CStringGetTextDatum(job->result);
-			rc = SPI_execute_with_args("SELECT solana.complete($1, $2::pg_catalog.jsonb)",
-									   2, types, args, NULL, false, 0);
+			types[2] = TEXTOID;
+			args[2] = CStringGetTextDatum(worker_name);
+			rc = SPI_execute_with_args("SELECT solana.complete($1, $2::pg_catalog.jsonb, $3)",
+									   3, types, args, NULL, false, 0);
 		}
 		else
 		{
@@ -1085,9 +1095,10 @@ job_in_subxact(job_t *job, bool run_finish, char **err)
 			types[2] = BOOLOID;
 			args[3] = Int64GetDatum(job->retry_after_ms);
 			types[3] = INT8OID;
+			args[4] = CStringGetTextDatum(worker_name);
 			rc = SPI_execute_with_args("SELECT solana.fail($1, $2,"
-									   " CASE WHEN $4 >= 0 THEN pg_catalog.make_interval(secs => $4 / 1000.0) END, $3)",
-									   4, types, args, NULL, false, 0);
+									   " CASE WHEN $4 >= 0 THEN pg_catalog.make_interval(secs => $4 / 1000.0) END, $3, $5)",
+									   5, types, args, NULL, false, 0);
 		}
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "writing job %lld back failed: %s", (long long) job->id,
@@ -1108,6 +1119,7 @@ job_in_subxact(job_t *job, bool run_finish, char **err)
 		CurrentResourceOwner = oldowner;
 		*err = psprintf("%s (SQLSTATE %s)", edata->message,
 						unpack_sql_state(edata->sqlerrcode));
+		*sqlstate = edata->sqlerrcode;
 		ok = false;
 	}
 	PG_END_TRY();
@@ -1126,8 +1138,9 @@ write_back(void)
 	{
 		job_t	   *job = dlist_container(job_t, node, it.cur);
 		char	   *err = NULL;
+		int			sqlstate = 0;
 
-		if (!job_in_subxact(job, true, &err))
+		if (!job_in_subxact(job, true, &err, &sqlstate))
 		{
 			ereport(WARNING,
 					(errmsg("pg_solana dispatcher: job %lld (%s): %s",
@@ -1135,7 +1148,9 @@ write_back(void)
 			job->ok = false;
 			job->retry = true;
 			job->error = err;
-			if (!job_in_subxact(job, false, &err))
+			/* a lost lease: the job belongs to another attempt now */
+			if (sqlstate != ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE &&
+				!job_in_subxact(job, false, &err, &sqlstate))
 				ereport(WARNING,
 						(errmsg("pg_solana dispatcher: job %lld stays running until its lease expires: %s",
 								(long long) job->id, err)));
@@ -1154,6 +1169,74 @@ dispatcher_exit(int code, Datum arg)
 	solana_dispatcher_detach(DatumGetInt32(arg));
 }
 
+/* SIGTERM: ask the loop to hand its jobs back; a second one leaves now */
+static void
+dispatcher_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	if (shutdown_requested)
+		die(postgres_signal_arg);
+	else
+	{
+		shutdown_requested = true;
+		SetLatch(MyLatch);
+	}
+	errno = save_errno;
+}
+
+/*
+ * dispatcher_shutdown writes back the finished jobs, returns the jobs
+ * still pending or running to their queue without counting the attempt
+ * (their HTTP requests are abandoned: one may have reached its server,
+ * so the next attempt can repeat it, as after a crash), and exits with
+ * the FATAL of die(), so the postmaster restarts the worker unless it
+ * is shutting down.
+ */
+static void
+dispatcher_shutdown(void)
+{
+	List	   *ids = NIL;
+	dlist_iter	it;
+	int			released = 0;
+
+	if (!dlist_is_empty(&finished))
+		write_back();
+	dlist_foreach(it, &pending)
+		ids = lappend(ids, dlist_container(job_t, node, it.cur));
+	dlist_foreach(it, &running)
+		ids = lappend(ids, dlist_container(job_t, node, it.cur));
+	if (ids != NIL && extension_ready)
+	{
+		Datum	   *elems = palloc(sizeof(Datum) * list_length(ids));
+		int			n = 0;
+		Oid			types[2] = {INT8ARRAYOID, TEXTOID};
+		Datum		args[2];
+		bool		isnull;
+		ListCell   *lc;
+
+		foreach(lc, ids)
+			elems[n++] = Int64GetDatum(((job_t *) lfirst(lc))->id);
+		batch_begin("pg_solana dispatcher: giving jobs back");
+		args[0] = PointerGetDatum(construct_array(elems, n, INT8OID, 8,
+												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		args[1] = CStringGetTextDatum(worker_name);
+		if (SPI_execute_with_args("SELECT solana.release($1, $2)", 2, types, args,
+								  NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "solana.release failed");
+		released = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 1, &isnull));
+		batch_end();
+		ereport(LOG,
+				(errmsg("pg_solana dispatcher: gave %d of %d unfinished jobs back to their queue",
+						released, n)));
+	}
+	ereport(FATAL,
+			(errcode(ERRCODE_ADMIN_SHUTDOWN),
+			 errmsg("terminating background worker \"%s\" due to administrator command",
+					MyBgworkerEntry->bgw_type)));
+}
+
 void
 solana_dispatcher_main(Datum arg)
 {
@@ -1162,7 +1245,7 @@ solana_dispatcher_main(Datum arg)
 
 	worker_index = DatumGetInt32(arg);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, dispatcher_sigterm);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(solana_database, NULL, 0);
 
@@ -1184,7 +1267,9 @@ solana_dispatcher_main(Datum arg)
 		int64		next_start;
 		long		timeout_ms;
 
-		CHECK_FOR_INTERRUPTS();	/* SIGTERM leaves here via die() */
+		CHECK_FOR_INTERRUPTS();
+		if (shutdown_requested)
+			dispatcher_shutdown();	/* does not return */
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;

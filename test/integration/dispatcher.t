@@ -140,6 +140,44 @@ else
     echo "# fixtures not found at $FIX: decoding check skipped"
 fi
 
+# --- SIGTERM: the dispatcher gives its unfinished jobs back -----------------
+# A slow request holds a job; the queue is paused so that no dispatcher
+# takes the job again before we look.  pg_terminate_backend sends the
+# worker SIGTERM: the job must be queued again at once (not after the
+# 60 s lease), its attempt not counted; the postmaster restarts the
+# worker, which then runs the job to completion.
+Q=${QN}_term; mkq $Q
+t=$(enq $Q http "{\"url\": \"$HTTP_PEER/hang/20\", \"timeout\": 15}" 3)
+owner=
+for _ in $(seq 1 100); do
+    owner=$(job $t "CASE WHEN state = 'running' THEN lease_owner END")
+    [ -n "$owner" ] && break
+    sleep 0.1
+done
+like "$owner" "^pg_solana dispatcher [0-9]+$" "the slow job runs in a dispatcher"
+pid=$(q $DB "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher' AND application_name = '$owner'")
+q $DB "SELECT solana.pause('$Q')" >/dev/null
+t0=$(date +%s.%N)
+is "$(q $DB "SELECT pg_terminate_backend($pid)")" t "SIGTERM to the dispatcher that holds it"
+for _ in $(seq 1 50); do
+    [ "$(job $t state)" = queued ] && break
+    sleep 0.1
+done
+t1=$(date +%s.%N)
+is "$(job $t "state || ' ' || attempts || ' ' || coalesce(lease_owner, '-') || ' ' || (lease_expires_at IS NULL)")" \
+   "queued 0 - true" "the job is queued again, lease cleared, attempt not counted"
+like "$(python3 -c "d = $t1 - $t0; print('at once' if d < 3.0 else 'slow %.2f' % d)")" "^at once$" "handed back at once, not after the lease"
+q $DB "UPDATE solana.jobs SET payload = jsonb_build_object('url', '$HTTP_PEER/echo') WHERE id = $t" >/dev/null
+for _ in $(seq 1 100); do
+    npid=$(q $DB "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher' AND application_name = '$owner'")
+    [ -n "$npid" ] && [ "$npid" != "$pid" ] && break
+    sleep 0.1
+done
+ok $([ -n "$npid" ] && [ "$npid" != "$pid" ]; echo $?) "the postmaster restarts the worker"
+q $DB "SELECT solana.resume('$Q')" >/dev/null
+wait_done $Q 20
+is "$(job $t "state || ' ' || attempts || ' ' || (result->>'status')")" "succeeded 1 200" "the job then completes, on its first counted attempt"
+
 # --- the local Solana peer -------------------------------------------------
 if [ -n "${PS_PEER_RPC:-}" ]; then
     set_system solana.rpc_url "$PS_PEER_RPC"
