@@ -30,11 +30,19 @@ SELECT solana.register_program($${
   "metadata": {"name": "mini", "version": "0.1.0", "spec": "0.1.0"},
   "instructions": [{"name": "place", "discriminator": [1, 1, 1, 1, 1, 1, 1, 1],
                     "accounts": [], "args": [{"name": "qty", "type": "u64"}]}],
+  "accounts": [{"name": "Book", "discriminator": [2, 2, 2, 2, 2, 2, 2, 2]}],
   "events": [{"name": "Filled", "discriminator": [3, 3, 3, 3, 3, 3, 3, 3]}],
   "types": [{"name": "Filled", "type": {"kind": "struct", "fields": [
         {"name": "qty", "type": "u128"}, {"name": "delta", "type": "i64"},
-        {"name": "ok", "type": "bool"}, {"name": "memo", "type": {"option": "string"}}]}}]
+        {"name": "ok", "type": "bool"}, {"name": "memo", "type": {"option": "string"}}]}},
+            {"name": "Book", "type": {"kind": "struct", "fields": [
+        {"name": "owner", "type": "pubkey"}, {"name": "depth", "type": "u32"}]}}]
 }$$);
+-- an account the program owns, as the ingest worker stores it
+INSERT INTO solana.accounts (pubkey, owner, lamports, data, slot)
+VALUES ('4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T', 'DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE', 1461600,
+        '\x0202020202020202' || '\x0000000000000000000000000000000000000000000000000000000000000001'::bytea
+        || '\x07000000'::bytea, 1000);
 INSERT INTO solana.subscriptions (kind, target, from_slot)
 VALUES ('logs', 'DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE', 1000);
 SELECT solana.create_event_partitions(1000, 1000);
@@ -45,10 +53,12 @@ VALUES ('5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRz
 -- jobs
 SELECT solana.enqueue('upgrade', 'index', '{"n": 1}') > 0 AS enqueued;
 SELECT solana.enqueue('upgrade', 'index', '{"n": 2}', priority => 5) > 0 AS enqueued;
--- a webhook with a known secret, and a keypair
+-- a webhook with a known secret, a keypair and a transaction
 SELECT name, url, event_types FROM solana.add_webhook('audit', 'https://hooks.example.com/solana',
     event_types => '{job}', secret => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
 SELECT solana.import_keypair('payer', '[236, 69, 158, 51, 180, 77, 147, 132, 62, 226, 254, 95, 147, 20, 81, 4, 157, 84, 70, 161, 32, 62, 48, 122, 18, 127, 206, 54, 109, 0, 217, 237, 99, 150, 232, 132, 172, 229, 128, 59, 193, 254, 190, 142, 99, 12, 103, 151, 43, 103, 46, 33, 36, 206, 16, 232, 149, 188, 204, 164, 44, 29, 221, 77]');
+-- a batch of one transaction, still an intent (no dispatcher runs here)
+SELECT solana.submit_instructions(ARRAY[solana.memo('upgrade')], ARRAY['payer']) AS batch_id;
 -- a custom price feed with two signed submissions (keys of test/pgtap/oracles.sql)
 INSERT INTO solana.oracle_feeds (symbol, max_staleness, required_signatures)
 VALUES ('TEST/USD', '100 years', 2);
@@ -68,7 +78,8 @@ SELECT (SELECT secret FROM solana.webhooks WHERE name = 'audit') AS webhook_secr
                            'EETubP5AKHgjPAhzPAFcb8BAY1hMH639CWCFTqi3hq1k'), ARRAY['payer']) AS signed,
        (SELECT md5(idl::text) FROM solana.programs) AS idl_md5,
        (SELECT count(*) FROM solana.events) AS events,
-       (SELECT count(*) FROM solana.jobs) AS jobs;
+       (SELECT count(*) FROM solana.jobs) AS jobs,
+       (SELECT count(*) FROM solana.transactions) AS transactions;
 
 -- ---------------------------------------------------------------------
 -- the update
@@ -81,19 +92,25 @@ SELECT extversion = (SELECT default_version FROM pg_available_extensions WHERE n
 SELECT b.webhook_secret = w.secret AS webhook_secret_kept,
        b.idl_md5 = (SELECT md5(idl::text) FROM solana.programs) AS idl_kept,
        b.events = (SELECT count(*) FROM solana.events) AS events_kept,
-       b.jobs = (SELECT count(*) FROM solana.jobs) AS jobs_kept
+       b.jobs = (SELECT count(*) FROM solana.jobs) AS jobs_kept,
+       b.transactions = (SELECT count(*) FROM solana.transactions) AS transactions_kept
   FROM before_update b, solana.webhooks w WHERE w.name = 'audit';
 SELECT kind, target, from_slot FROM solana.subscriptions;
 SELECT feed, price, sources_used, method FROM solana.prices;
 SELECT name, pubkey FROM solana.keypairs;
+SELECT pubkey, owner, lamports, slot FROM solana.accounts;
+SELECT seq, state, instructions FROM solana.batch_status(1);
+SELECT transactions, in_flight, landed FROM solana.transaction_batch_summary;
 -- and the functions work on it
 SELECT solana.redecode('DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE') AS redecoded;
 SELECT slot, log_index, event_name, data FROM solana.events;
 SELECT * FROM solana.decode_event('DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE',
     '\x0303030303030303' || '\x01000000000000000000000000000000'::bytea || '\xffffffffffffffff0100'::bytea);
+SELECT * FROM solana.decode_account('DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE',
+    (SELECT data FROM solana.accounts));
 SELECT payload FROM solana.claim('upgrade', n => 1);
-SELECT solana.complete(id, '{"ok": true}') FROM solana.jobs WHERE state = 'running';
-SELECT state, payload, result FROM solana.jobs ORDER BY payload->>'n';
+SELECT solana.complete(id, '{"ok": true}') FROM solana.jobs WHERE queue = 'upgrade' AND state = 'running';
+SELECT state, payload, result FROM solana.jobs WHERE queue = 'upgrade' ORDER BY payload->>'n';
 SELECT count(*) AS job_deliveries FROM solana.webhook_deliveries;
 SELECT solana.webhook_sign(webhook_secret, 'msg_1', 1704067200, '{"a":1}') = webhook_signature AS same_webhook_signature,
        solana.sign_message(solana.compile_message(ARRAY[solana.memo('upgrade')], solana.keypair_pubkey('payer'),
