@@ -10,7 +10,7 @@
 # then commit->delivery latency p50/p99 at a steady 1,000 deliveries/s
 # (pgbench --rate).  RUNS runs of N deliveries each; medians.
 # DISPATCHERS=2 splits the 32 in flight over two dispatcher workers (16
-# each; the endpoint's max_in_flight is enforced per dispatcher).
+# each; the endpoint's max_in_flight of 32 holds over both together).
 # Needs root (it starts a throwaway preloaded cluster as user postgres).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)

@@ -32,6 +32,7 @@ bool		solana_preloaded = false;
 void		_PG_init(void);
 extern void solana_ingest_init(void);	/* ingest.c */
 extern void solana_txn_send_init(void); /* txn_send.c */
+extern void solana_webhook_limits_init(void);	/* webhook_limits.c */
 
 static bool
 check_commitment(char **newval, void **extra, GucSource source)
@@ -90,6 +91,7 @@ _PG_init(void)
 							   NULL, NULL, NULL);
 
 	solana_webhooks_init_gucs();
+	solana_webhook_limits_init();	/* webhook_limits.c */
 
 	solana_worker_init();
 

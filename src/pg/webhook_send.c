@@ -6,7 +6,8 @@
  *
  * A *slot* is one claimed delivery attempt: the request, the bounded
  * response snippet and what the SSRF guard decided; it is *queued* until
- * its endpoint's max_in_flight and solana.webhook_concurrency allow it
+ * its endpoint's max_in_flight (counted over every dispatcher in shared
+ * memory, webhook_limits.c) and solana.webhook_concurrency allow it
  * into the multi (*running*).  Up to twice the limits are claimed, so a
  * finished request is followed by the next at once.  Slots are malloc'd
  * (they outlive memory context resets and transactions) and found from
@@ -42,6 +43,7 @@
 #include "ps_error.h"
 #include "ps_webhook.h"
 #include "webhooks.h"
+#include "webhook_limits.h"
 #include "worker_common.h"
 #include "webhook_send.h"
 
@@ -52,7 +54,8 @@ typedef struct wh_slot
 	int64		delivery_id;
 	int64		webhook_id;
 	int			max_in_flight;	/* the endpoint's limit */
-	bool		running;		/* in the multi (else queued) */
+	bool		running;		/* counted as in flight (else queued) */
+	bool		starting;		/* running, not yet in the multi */
 	solana_http_req *req;
 	bool		skip_guard;		/* host in solana.webhook_allowed_hosts */
 	bool		refused;		/* the SSRF guard refused an address */
@@ -95,25 +98,65 @@ solana_webhooks_in_flight(void)
 	return n_running;
 }
 
-/* start queued slots while the endpoints' and the total limits allow */
+static void finish_slot(wh_slot *s);
+
+/*
+ * Start queued slots while the total (solana.webhook_concurrency) and
+ * each endpoint's max_in_flight, counted over all dispatchers
+ * (webhook_limits.c), allow.  A slot held back by a full endpoint makes
+ * this process *waiting*: the dispatcher that finishes one of that
+ * endpoint's requests sets our latch, and the next claim kicks again.
+ */
+static bool held_back = false;
+
 static void
 kick(void)
 {
+	bool		waiting = false;
+	int64		full_id = 0;
+	int			n_new = 0;
+
+	held_back = false;
+	if (n_running >= solana_webhook_concurrency || n_running >= n_live)
+		return;
+	solana_webhook_limits_begin();
 	for (int i = 0; i < n_live && n_running < solana_webhook_concurrency; i++)
 	{
 		wh_slot    *s = live[i];
-		int			busy = 0;
 
 		if (s->running)
 			continue;
-		for (int k = 0; k < n_live; k++)
-			if (live[k]->running && live[k]->webhook_id == s->webhook_id)
-				busy++;
-		if (busy >= s->max_in_flight)
+		if ((waiting && s->webhook_id == full_id) ||
+			!solana_webhook_limits_take(s->webhook_id, s->max_in_flight))
+		{
+			waiting = true;
+			full_id = s->webhook_id;
 			continue;
+		}
 		s->running = true;
+		s->starting = true;
 		n_running++;
+		n_new++;
+	}
+	solana_webhook_limits_end(waiting);
+	held_back = waiting;
+
+	/* outside the lock: hand the started ones to libcurl */
+	for (int i = 0; i < n_live && n_new > 0; i++)
+	{
+		wh_slot    *s = live[i];
+
+		if (!s->starting)
+			continue;
+		s->starting = false;
+		n_new--;
 		solana_http_multi_add(wh_multi, s->req);
+		if (s->req->done)
+		{
+			/* refused by the multi: an outcome now, and look again */
+			finish_slot(s);
+			i--;
+		}
 	}
 }
 
@@ -518,6 +561,9 @@ int
 solana_webhooks_claim(CURLM *multi, int budget)
 {
 	wh_multi = multi;
+	/* woken because another dispatcher freed room at a full endpoint */
+	if (held_back)
+		kick();
 	if (2 * solana_webhook_concurrency - n_live <= 0 || budget <= 0)
 		return 0;
 	if (n_outcomes == 0 && next_due != 0 && GetCurrentTimestamp() < next_due)
@@ -534,10 +580,11 @@ solana_webhooks_owns(const solana_http_req *req)
 	return false;
 }
 
-void
-solana_webhooks_done(solana_http_req *req)
+/* a finished (or refused) running slot: note its outcome, free it */
+static void
+finish_slot(wh_slot *s)
 {
-	wh_slot    *s = req->owner;
+	solana_http_req *req = s->req;
 	int			status = (req->result == CURLE_OK ||
 						  (s->overflow && req->status > 0)) ? (int) req->status : 0;
 	int64_t		ra = -1;
@@ -589,7 +636,14 @@ solana_webhooks_done(solana_http_req *req)
 			break;
 		}
 	n_running--;
+	solana_webhook_limits_release(s->webhook_id);
 	slot_free(s);
+}
+
+void
+solana_webhooks_done(solana_http_req *req)
+{
+	finish_slot(req->owner);
 	kick();
 }
 

@@ -22,7 +22,11 @@
 //        a body that long).
 //   GET /_log     every recorded request: {path, id, timestamp, signature,
 //                 body, verified, reason, at (ms since epoch), answer}
-//   GET /_stats   {"total", "verified", "unverified"}
+//   GET /_stats   {"total", "verified", "unverified", "max_in_flight":
+//                 {"/path": n}}: n is the most requests to a path that
+//                 were open at once (counted from the arrival of a
+//                 request's headers until just before its answer is
+//                 written or its connection closes)
 //   POST /_reset  clears the log and counters
 'use strict';
 const http = require('node:http');
@@ -91,6 +95,7 @@ if (args.control) {
 }
 let log = [];
 let total = 0, verified = 0, unverified = 0;
+let inFlight = {}, maxInFlight = {};
 const hanging = new Set();
 
 function answerFor(p) {
@@ -107,8 +112,16 @@ function readBody(req) {
 }
 
 const server = http.createServer(async (req, res) => {
-  const body = await readBody(req);
   const p = req.url.split('?')[0];
+  // concurrency per path: the client still waits until `leave` runs
+  let open = !p.startsWith('/_');
+  const leave = () => { if (open) { open = false; inFlight[p]--; } };
+  if (open) {
+    inFlight[p] = (inFlight[p] || 0) + 1;
+    if (inFlight[p] > (maxInFlight[p] || 0)) maxInFlight[p] = inFlight[p];
+    res.on('close', leave);
+  }
+  const body = await readBody(req);
   const json = (code, obj) => {
     const b = JSON.stringify(obj);
     res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(b) });
@@ -122,9 +135,9 @@ const server = http.createServer(async (req, res) => {
     return json(200, { ok: true });
   }
   if (p === '/_log') return json(200, log);
-  if (p === '/_stats') return json(200, { total, verified, unverified });
+  if (p === '/_stats') return json(200, { total, verified, unverified, max_in_flight: maxInFlight });
   if (p === '/_reset') {
-    log = []; total = verified = unverified = 0;
+    log = []; total = verified = unverified = 0; maxInFlight = {};
     return json(200, { ok: true });
   }
 
@@ -150,11 +163,12 @@ const server = http.createServer(async (req, res) => {
   }
   const [kind, arg] = answer.split(':');
   if (kind === 'hang') { hanging.add(res); return; }
-  if (kind === 'close') { req.socket.destroy(); return; }
+  if (kind === 'close') { leave(); req.socket.destroy(); return; }
   if (kind === 'sleep') {
-    setTimeout(() => { res.writeHead(200, { 'content-length': 2 }); res.end('ok'); }, Number(arg));
+    setTimeout(() => { leave(); res.writeHead(200, { 'content-length': 2 }); res.end('ok'); }, Number(arg));
     return;
   }
+  leave();
   if (kind === 'redirect') {
     res.writeHead(302, { location: arg, 'content-length': 0 });
     res.end();
