@@ -52,6 +52,13 @@ check_channels() {
         fi
     done
     [ -n "$used" ] || { echo "found no channel in sql/install or src/pg" >&2; return 1; }
+    # and every listed channel is still notified on
+    for c in $(grep -oE '^\| `solana_[a-z_]+`' <<<"$CHANNELS" | grep -oE 'solana_[a-z_]+'); do
+        if ! grep -qx "$c" <<<"$used"; then
+            echo "channel $c is listed in scripts/gen-reference.sh but nothing notifies on it" >&2
+            missing=1
+        fi
+    done
     return $missing
 }
 if [ $mode = channels ]; then
@@ -166,8 +173,29 @@ SELECT 7, string_agg(format('| `solana.%s` | %s | %s |', t.typname,
   FROM types t
 UNION ALL
 SELECT 8, $h$
-Casts: `bytea` ↔ `solana.pubkey` and `bytea` ↔ `solana.signature` (the
-length is checked); both types have btree and hash operator classes.
+| cast | function | context |
+|---|---|---|$h$
+UNION ALL
+SELECT 9, string_agg(format('| `%s` → `%s` | %s | %s |', c.castsource::regtype, c.casttarget::regtype,
+                            CASE WHEN c.castfunc = 0 THEN 'binary' ELSE '`' || c.castfunc::regprocedure::text || '`' END,
+                            CASE c.castcontext WHEN 'e' THEN 'explicit' WHEN 'a' THEN 'assignment' ELSE 'implicit' END),
+                     E'\n' ORDER BY c.castsource::regtype::text, c.casttarget::regtype::text)
+  FROM pg_cast c JOIN mem ON mem.classid = 'pg_cast'::regclass AND mem.objid = c.oid
+UNION ALL
+SELECT 10, $h$
+| operator class | index method | type | default |
+|---|---|---|---|$h$
+UNION ALL
+SELECT 11, string_agg(format('| `solana.%s` | %s | `%s` | %s |', o.opcname, am.amname, o.opcintype::regtype,
+                             CASE WHEN o.opcdefault THEN 'yes' ELSE '' END),
+                      E'\n' ORDER BY o.opcname)
+  FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+  JOIN mem ON mem.classid = 'pg_opclass'::regclass AND mem.objid = o.oid
+UNION ALL
+SELECT 12, $h$
+The comparison operators (`=`, `<>`, `<`, `<=`, `>`, `>=`) of the two
+key types live in schema `solana`: put `solana` on the `search_path`
+([README.md](README.md#setting-up)) or write `OPERATOR(solana.=)`.
 
 ## Settings
 
@@ -178,7 +206,7 @@ restart, `sighup` a reload, `superuser` and `user` can be `SET`.
 | setting | default | context | description |
 |---|---|---|---|$h$
 UNION ALL
-SELECT 9, string_agg(format('| `%s` | %s | %s | %s |', name,
+SELECT 13, string_agg(format('| `%s` | %s | %s | %s |', name,
                             CASE WHEN coalesce(boot_val, '') = '' THEN '(empty)'
                                  ELSE '`' || pg_temp.md(boot_val) || '`' || coalesce(' ' || unit, '') END,
                             context, pg_temp.md(short_desc || coalesce(' ' || extra_desc, ''))),
