@@ -38,6 +38,19 @@ for page in "$ROOT"/docs/*.md; do
 done
 [ $pages -ge 2 ]; ok $? "runnable blocks found in $pages pages"
 
+# the guide holds together: relative links resolve, every page is linked from README.md
+bad=$(cd "$ROOT/docs" && for f in *.md; do
+          grep -oE '\]\([^)]+\)' "$f" | sed -E 's/^\]\(//; s/\)$//; s/#.*//' |
+              grep -vE '^(https?:|mailto:|$)' | sort -u |
+              while read -r l; do [ -e "$l" ] || echo "$f -> $l"; done
+      done)
+[ -z "$bad" ]; ok $? "every relative link in docs/ resolves"
+[ -n "$bad" ] && sed 's/^/# /' <<<"$bad"
+orphans=$(cd "$ROOT/docs" && for f in *.md; do
+              [ "$f" = README.md ] || grep -q "($f" README.md || echo "$f"; done)
+[ -z "$orphans" ]; ok $? "docs/README.md links every page"
+[ -n "$orphans" ] && sed 's/^/# not linked: /' <<<"$orphans"
+
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" 2>/dev/null
 echo "1..$n"
 [ $failed -eq 0 ]
