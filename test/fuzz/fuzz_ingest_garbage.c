@@ -1,8 +1,8 @@
 /*
  * fuzz_ingest_garbage.c
  *	  Any bytes given to the ingest parsers (a pubsub message, a
- *	  getTransaction, getSignaturesForAddress or getSignatureStatuses
- *	  answer) yield a status, never a crash or a leak; a parsed message
+ *	  getTransaction, getSignaturesForAddress, getSignatureStatuses,
+ *	  getMultipleAccounts or getProgramAccounts answer) yield a status, never a crash or a leak; a parsed message
  *	  has a kind and sizes consistent with its arrays.
  */
 #include "fuzz_common.h"
@@ -55,5 +55,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = ps_ingest_parse_statuses(text, size, st, 4, err, sizeof(err));
 	(void) rc;
+
+	{
+		static const uint8_t keys[2][32] = {{1}, {2}};
+		ps_ingest_account_t *accs = NULL;
+		uint64_t	slot;
+		int			mode;
+
+		for (mode = 0; mode < 2; mode++)
+		{
+			rc = ps_ingest_parse_accounts(text, size, mode ? keys : NULL, mode ? 2 : 0,
+										  &slot, &accs, &cnt, err, sizeof(err));
+			FUZZ_ASSERT(rc == PS_OK || rc == PS_ERR_JSON || rc == PS_ERR_ARG ||
+						rc == PS_ERR_SYNTAX || rc == PS_ERR_LIMIT || rc == PS_ERR_NOMEM);
+			FUZZ_ASSERT(rc != PS_OK || mode == 0 || cnt <= 2);
+			for (i = 0; rc == PS_OK && i < cnt; i++)
+				FUZZ_ASSERT(accs[i].data != NULL);
+			ps_ingest_accounts_free(accs, cnt);
+		}
+	}
 	return 0;
 }
