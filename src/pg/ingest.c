@@ -30,6 +30,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -599,20 +600,16 @@ prepare_plans(void)
 			INT4ARRAYOID, BYTEAARRAYOID, INT4ARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
 		BOOLARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
 
+		/* the NOTIFY of each returned (new) row: notify_new_events */
 		plan_events = SPI_prepare(
-								  "WITH ins AS ("
-								  " INSERT INTO solana.events (signature, slot, block_time, log_index,"
+								  "INSERT INTO solana.events (signature, slot, block_time, log_index,"
 								  "   program_id, depth, event_name, data, raw, commitment, tx_failed)"
 								  " SELECT solana.signature(u.s), u.sl, u.bt, u.li, solana.pubkey(u.p), u.d,"
 								  "   u.n, u.j, u.r, u.c, u.f"
 								  " FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 								  "   AS u(s, sl, bt, li, p, d, r, c, f, n, j)"
 								  " ON CONFLICT DO NOTHING"
-								  " RETURNING id, program_id, event_name, slot, signature)"
-								  " SELECT pg_catalog.count(pg_catalog.pg_notify('solana_events',"
-								  "   pg_catalog.json_build_object('id', id, 'program', program_id::text,"
-								  "   'event', event_name, 'slot', slot, 'signature', signature::text)::text))"
-								  " FROM ins", 11, types);
+								  " RETURNING id, program_id, event_name, slot, signature", 11, types);
 		if (plan_events == NULL)
 			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
@@ -640,6 +637,59 @@ prepare_plans(void)
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan_seen);
 	}
+}
+
+/*
+ * notify_new_events sends NOTIFY solana_events for each row the event
+ * insert returned (id, program_id, event_name, slot, signature: the rows
+ * new to the table), in the current (sub)transaction.  The payload is
+ * built here, byte for byte what json_build_object('id', ..,
+ * 'program', .., 'event', .., 'slot', .., 'signature', ..)::text gives,
+ * which costs a third of the insert when done per row in SQL.
+ */
+static void
+notify_new_events(SPITupleTable *tt, uint64 n)
+{
+	ps_buf_t	b;
+	uint64		i;
+
+	ps_buf_init(&b, NULL, NULL);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[i];
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 1, &isnull));
+		Datum		prog = SPI_getbinval(tup, tt->tupdesc, 2, &isnull);
+		Datum		name = SPI_getbinval(tup, tt->tupdesc, 3, &isnull);
+		bool		name_null = isnull;
+		int64		slot = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 4, &isnull));
+		Datum		sig = SPI_getbinval(tup, tt->tupdesc, 5, &isnull);
+
+		b.len = 0;
+		ps_buf_puts(&b, "{\"id\" : ");
+		ps_buf_put_i64(&b, id);
+		ps_buf_puts(&b, ", \"program\" : \"");
+		ps_buf_put_base58(&b, (const uint8 *) DatumGetPointer(prog), 32);
+		ps_buf_puts(&b, "\", \"event\" : ");
+		if (name_null)
+			ps_buf_puts(&b, "null");
+		else
+		{
+			text	   *t = DatumGetTextPP(name);
+
+			ps_buf_put_json_string(&b, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		}
+		ps_buf_puts(&b, ", \"slot\" : ");
+		ps_buf_put_i64(&b, slot);
+		ps_buf_puts(&b, ", \"signature\" : \"");
+		ps_buf_put_base58(&b, (const uint8 *) DatumGetPointer(sig), 64);
+		ps_buf_puts(&b, "\"}");
+		ps_buf_putc(&b, '\0');
+		if (b.err != PS_OK)
+			elog(ERROR, "pg_solana ingest: out of memory building a notification");
+		Async_Notify("solana_events", b.data);
+	}
+	ps_buf_free(&b);
 }
 
 static void
@@ -958,8 +1008,9 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 		args[8] = PointerGetDatum(make_array(ec.failed, NULL, ec.n, BOOLOID));
 		args[9] = PointerGetDatum(make_array(ec.name, ec.dec_null, ec.n, TEXTOID));
 		args[10] = PointerGetDatum(make_array(ec.data, ec.dec_null, ec.n, JSONBOID));
-		if (SPI_execute_plan(plan_events, args, nulls, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_plan(plan_events, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "pg_solana ingest: event insert failed");
+		notify_new_events(SPI_tuptable, SPI_processed);
 	}
 	if (ns > 0)
 	{
