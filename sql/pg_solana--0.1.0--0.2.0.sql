@@ -295,6 +295,25 @@ CREATE TRIGGER webhooks_job AFTER UPDATE OF state ON solana.jobs
           AND OLD.state IS DISTINCT FROM NEW.state)
     EXECUTE FUNCTION solana._webhook_from_jobs();
 
+-- one round trip per worker turn
+CREATE OR REPLACE FUNCTION solana.complete_and_claim(queue text, done bigint[],
+                                          results jsonb[] DEFAULT NULL,
+                                          kinds text[] DEFAULT NULL,
+                                          n integer DEFAULT 1,
+                                          lease interval DEFAULT '30 seconds',
+                                          worker text DEFAULT NULL)
+RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10 AS $$
+#variable_conflict use_variable
+BEGIN
+    IF cardinality(done) > 0 THEN
+        PERFORM solana.complete_batch(done, results, worker);
+    END IF;
+    RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
+END
+$$;
+COMMENT ON FUNCTION solana.complete_and_claim(text, bigint[], jsonb[], text[], integer, interval, text) IS
+    'complete the given running jobs (as solana.complete_batch) and claim up to n more (as solana.claim) in one call: a worker loop''s single round trip';
+
 -- ---------------------------------------------------------------------
 -- reference (issue 10): comments on the columns, sequences and helper
 -- functions that had none (sql/install/98_comments.sql, the same block)
@@ -594,3 +613,4 @@ BEGIN
     END LOOP;
 END
 $comments$;
+

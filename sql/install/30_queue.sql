@@ -679,6 +679,29 @@ END
 $$;
 REVOKE ALL ON FUNCTION solana._lease_lost(bigint, text) FROM PUBLIC;
 
+-- solana.complete_and_claim is a worker loop's one round trip per turn:
+-- it completes the jobs just done (solana.complete_batch: results
+-- paired with ids, worker checked as there) and claims the next ones
+-- (solana.claim), in one call and one transaction.  A failed job still
+-- goes through solana.fail; pass done => '{}' after it.
+CREATE FUNCTION solana.complete_and_claim(queue text, done bigint[],
+                                          results jsonb[] DEFAULT NULL,
+                                          kinds text[] DEFAULT NULL,
+                                          n integer DEFAULT 1,
+                                          lease interval DEFAULT '30 seconds',
+                                          worker text DEFAULT NULL)
+RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10 AS $$
+#variable_conflict use_variable
+BEGIN
+    IF cardinality(done) > 0 THEN
+        PERFORM solana.complete_batch(done, results, worker);
+    END IF;
+    RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
+END
+$$;
+COMMENT ON FUNCTION solana.complete_and_claim(text, bigint[], jsonb[], text[], integer, interval, text) IS
+    'complete the given running jobs (as solana.complete_batch) and claim up to n more (as solana.claim) in one call: a worker loop''s single round trip';
+
 CREATE FUNCTION solana._require_job(job_id bigint) RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 BEGIN

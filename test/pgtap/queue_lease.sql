@@ -4,7 +4,7 @@
 -- 55000 and leaves the row alone.  solana.release gives jobs back
 -- without using an attempt.  The old calls (no worker) keep working.
 BEGIN;
-SELECT plan(26);
+SELECT plan(30);
 
 -- worker a claims, its lease expires, worker b claims the job again
 SELECT solana.enqueue('lease', 'k', '{"n": 1}');
@@ -86,6 +86,18 @@ SELECT results_eq($$SELECT state, attempts, lease_owner, lease_expires_at FROM s
 SELECT is((SELECT array_agg(id ORDER BY id) FROM solana.claim('rel', n => 3)), :'rel'::bigint[],
           'released jobs are claimable at once');
 SELECT is(solana.release(:'rel'::bigint[]), 3, 'release without a worker: any running job');
+
+-- complete_and_claim: one call completes what is done and claims more
+SELECT solana.enqueue_batch('cc', 'k', array_fill('{}'::jsonb, ARRAY[3]));
+SELECT id AS c1 FROM solana.claim('cc', worker => 'w') \gset
+SELECT id AS c2 FROM solana.complete_and_claim('cc', ARRAY[:c1]::bigint[], ARRAY['{"r": 1}']::jsonb[], worker => 'w') \gset
+SELECT results_eq(format($$SELECT state, result FROM solana.jobs WHERE id IN (%s, %s) ORDER BY id$$, :c1, :c2),
+                  $$VALUES ('succeeded', '{"r": 1}'::jsonb), ('running', NULL)$$,
+                  'complete_and_claim completes the done job and claims the next');
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc', ARRAY[:c2]::bigint[], n => 5, worker => 'other')), 1,
+          'a job held by another worker is not completed, the claim still runs');
+SELECT is((SELECT state FROM solana.jobs WHERE id = :c2), 'running', 'so it stays running');
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc', '{}')), 0, 'an empty done list only claims');
 
 SELECT * FROM finish();
 ROLLBACK;
