@@ -1061,9 +1061,23 @@ ps_ingest_parse_accounts(const char *text, size_t len,
 
 		if (keys_opt != NULL)
 		{
-			if (json_is_null(e))
-				continue;		/* no such account */
 			memcpy(a->pubkey, keys_opt[i], 32);
+			if (json_is_null(e))
+			{
+				/*
+				 * No such account (closed): the state an accountNotification
+				 * gives a closed account, owned by the System program (32
+				 * zero bytes), no lamports, no data.
+				 */
+				(*cnt)++;
+				a->data = malloc(1);
+				if (a->data == NULL)
+				{
+					rc = PS_ERR_NOMEM;
+					goto done;
+				}
+				continue;
+			}
 		}
 		else
 		{

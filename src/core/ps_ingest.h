@@ -238,8 +238,10 @@ extern int	ps_ingest_build_get_program_accounts(ps_buf_t *b, int64_t id,
  * *slot_out is result.context.slot, *out a malloc'd array of *cnt
  * account states.  With `keys_opt` (the `keys_cnt` addresses asked,
  * in order) it reads a getMultipleAccounts answer, whose value array
- * must have keys_cnt entries; null entries (no such account) are left
- * out and the others get their address from keys_opt.  Without it, it
+ * must have keys_cnt entries, which get their address from keys_opt;
+ * a null entry (no such account: never created or closed) becomes the
+ * state a closed account has (owner the System program, all zero
+ * bytes; no lamports; empty data).  Without it, it
  * reads a getProgramAccounts answer with context ({pubkey, account}
  * entries).  Errors as ps_ingest_parse_transaction; PS_ERR_ARG names
  * the bad entry.  Free with ps_ingest_accounts_free, also on failure.

@@ -101,5 +101,18 @@ is "$(q "SELECT string_agg(decoded->>'tick_size', ',' ORDER BY slot) FROM solana
 is "$(q "SELECT count(*) FROM solana.account_history WHERE pubkey = '$OPRE'")" "0" \
    "no history for the account subscription without keep_history"
 
-q "SELECT solana.unsubscribe($PSUB); SELECT solana.unsubscribe($ASUB)" >/dev/null
+# an account closed while nothing is notified (setAccount sends no
+# notification): after the reconnect it has the state of a closed account
+X=$(newkey)
+control setAccount "{\"address\": \"$X\", \"data_b64\": \"AQID\", \"lamports\": 5000000}" >/dev/null
+XSUB=$(q "SELECT solana.subscribe('account', '$X')")
+wait_for 20 "SELECT lamports = 5000000 AND data = '\\x010203' FROM solana.accounts WHERE pubkey = '$X'"
+ok $? "an account subscription reads an account no notification announced"
+control setAccount "{\"address\": \"$X\", \"lamports\": 0}" >/dev/null
+control dropSockets '{}' >/dev/null
+wait_for 20 "SELECT lamports = 0 AND data = '' AND owner = '11111111111111111111111111111111'
+             FROM solana.accounts WHERE pubkey = '$X'"
+ok $? "closed while unnoticed: after the reconnect it has a closed account's state (no lamports, no data, System owner)"
+
+q "SELECT solana.unsubscribe($PSUB); SELECT solana.unsubscribe($ASUB); SELECT solana.unsubscribe($XSUB)" >/dev/null
 finish

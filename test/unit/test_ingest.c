@@ -361,10 +361,18 @@ test_requests(void)
 				 "\"rentEpoch\":18446744073709551615,\"space\":3}]},\"id\":4}", key_p);
 		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), (const uint8_t (*)[32]) keys, 2,
 										   &slot, &accs, &cnt, err, sizeof(err)), PS_OK);
-		CHECK(slot == 341 && cnt == 1);
-		CHECK(cnt == 1 && memcmp(accs[0].pubkey, key_o_bytes, 32) == 0 &&
-			  memcmp(accs[0].owner, key_p_bytes, 32) == 0 && accs[0].lamports == 7 &&
-			  accs[0].data_sz == 3 && accs[0].data[2] == 3);
+		CHECK(slot == 341 && cnt == 2);
+		{
+			static const uint8_t zero[32];
+
+			/* null: the state of a closed account */
+			CHECK(cnt == 2 && memcmp(accs[0].pubkey, key_p_bytes, 32) == 0 &&
+				  memcmp(accs[0].owner, zero, 32) == 0 && accs[0].lamports == 0 &&
+				  accs[0].data_sz == 0 && accs[0].data != NULL);
+		}
+		CHECK(cnt == 2 && memcmp(accs[1].pubkey, key_o_bytes, 32) == 0 &&
+			  memcmp(accs[1].owner, key_p_bytes, 32) == 0 && accs[1].lamports == 7 &&
+			  accs[1].data_sz == 3 && accs[1].data[2] == 3);
 		ps_ingest_accounts_free(accs, cnt);
 		/* a length that does not match the request */
 		CHECK_INT(ps_ingest_parse_accounts(body, strlen(body), (const uint8_t (*)[32]) keys, 1,
