@@ -118,28 +118,35 @@ DELETE FROM solana.accounts WHERE pubkey = 'GVXRSBjFk6e6J3NbVPXohDJetcTjaeeuykUp
 -- getMultipleAccounts takes 1 to 100 accounts
 SELECT solana.refresh_oracles(0);
 SELECT solana.refresh_oracles(101);
--- numerics built from the integers (fast path) equal the exact decimal:
--- m x 10^e at scale -e (0 for e > 0), null past |e| = 64, on a grid of
--- mantissas around the fast path's bounds and exponents around NBASE
--- digit boundaries; price and ema_price are i64, conf and ema_conf u64
+-- numerics written from the integers equal the exact decimal: m x 10^e
+-- at scale -e (0 for e > 0), null past |e| = 64, with the same header
+-- (short or long: the same size) as numeric_in gives; on a grid of
+-- mantissas and exponents around base-10000 digit and header bounds;
+-- price and ema_price are i64, conf and ema_conf u64
+CREATE FUNCTION pg_temp.exact(m numeric, e int) RETURNS numeric LANGUAGE sql AS $$
+    SELECT CASE WHEN abs(e) <= 64 THEN round(m * ('1e' || e)::numeric, greatest(-e, 0)) END $$;
 CREATE TEMP TABLE grid AS
-SELECT m, e, overlay(overlay(overlay(overlay(overlay(
+SELECT m, e, pg_temp.exact(m, e) AS price, pg_temp.exact(abs(m), e) AS conf,
+       pg_temp.exact(-m, e) AS ema_price, pg_temp.exact(abs(m) + 9223372036854775808, e) AS ema_conf,
+       overlay(overlay(overlay(overlay(overlay(
            (SELECT data FROM pyth_vectors WHERE name = 'sol-usd')
            PLACING pg_temp.le(m, 8) FROM 1 + 74) PLACING pg_temp.le(abs(m), 8) FROM 1 + 82)
            PLACING pg_temp.le(e, 4) FROM 1 + 90) PLACING pg_temp.le(-m, 8) FROM 1 + 110)
-           PLACING pg_temp.le(abs(m) + 18446744073709551615 - 9223372036854775807, 8) FROM 1 + 118) AS data
+           PLACING pg_temp.le(abs(m) + 9223372036854775808, 8) FROM 1 + 118) AS data
   FROM unnest(ARRAY[0, 1, -1, 7, 10000, 14823456789, -14823456789, 9223372036854775, -9223372036854775,
                     9223372036854776, -9223372036854776, 9223372036854775807, -9223372036854775807]::numeric[]) AS m,
        unnest(ARRAY[-65, -64, -63, -18, -12, -9, -8, -5, -4, -3, -1, 0, 1, 3, 4, 8, 63, 64, 65]) AS e;
-CREATE FUNCTION pg_temp.exact(m numeric, e int) RETURNS text LANGUAGE sql AS $$
-    SELECT CASE WHEN abs(e) <= 64 THEN round(m * ('1e' || e)::numeric, greatest(-e, 0))::text END $$;
+-- both sides come out of tuples, so pg_column_size compares stored sizes
 SELECT count(*) AS cases,
-       count(*) FILTER (WHERE p.price::text IS DISTINCT FROM pg_temp.exact(g.m, g.e)
-                           OR p.conf::text IS DISTINCT FROM pg_temp.exact(abs(g.m), g.e)
-                           OR p.ema_price::text IS DISTINCT FROM pg_temp.exact(-g.m, g.e)
-                           OR p.ema_conf::text IS DISTINCT FROM
-                              pg_temp.exact(abs(g.m) + 18446744073709551615 - 9223372036854775807, g.e)
-                           OR p.conf_raw <> abs(g.m) OR p.price_raw <> g.m) AS mismatches
+       count(*) FILTER (WHERE p.price::text IS DISTINCT FROM g.price::text
+                           OR p.conf::text IS DISTINCT FROM g.conf::text
+                           OR p.ema_price::text IS DISTINCT FROM g.ema_price::text
+                           OR p.ema_conf::text IS DISTINCT FROM g.ema_conf::text
+                           OR pg_column_size(p.price) IS DISTINCT FROM pg_column_size(g.price)
+                           OR pg_column_size(p.ema_price) IS DISTINCT FROM pg_column_size(g.ema_price)
+                           OR pg_column_size(p.ema_conf) IS DISTINCT FROM pg_column_size(g.ema_conf)
+                           OR p.conf_raw::text <> abs(g.m)::text OR p.price_raw <> g.m) AS mismatches,
+       count(*) FILTER (WHERE p.price IS NULL) AS nulls
   FROM grid AS g, solana.pyth_price(g.data) AS p;
 DROP TABLE grid;
 DROP TABLE pull, sb_vectors, pyth_vectors;

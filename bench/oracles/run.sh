@@ -3,7 +3,8 @@
 # SQL, and the official JS coder in Node, side by side in one run) and
 # the aggregation of 1,000 feeds x 3 sources per refresh.  Uses the
 # server in PGHOST/PGPORT when set, else starts a scratch cluster.
-# Figures are medians of 5 runs (3 for SQL).  See docs/benchmarks.md.
+# Decode figures are medians over ROUNDS interleaved rounds (default 5);
+# aggregation figures medians of 3.  See docs/benchmarks.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -21,8 +22,6 @@ python3 -c "import json,sys; [print(c['data_b64']) for c in json.load(open(sys.a
 gcc -O2 -std=gnu11 -I"$root/src/core" -o "$work/pyth_c" "$here/pyth_c.c" \
     "$root/src/core/ps_oracle.c" "$root/src/core/ps_buf.c" "$root/src/core/ps_base58.c" \
     "$root/src/core/ps_error.c" -lsodium
-c=$("$work/pyth_c" 5000000 < "$work/pyth.b64")
-js=$(node "$here/pyth_js.js" "$FIXTURES/oracles.json" 200000)
 
 if [ -z "${PGPORT:-}" ]; then
     export PGHOST=127.0.0.1 PGUSER=postgres PGPORT=$(free_port)
@@ -36,20 +35,35 @@ trap '"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null; clea
 "${PSQL[@]}" -d "$db" -c "CREATE TABLE v (d bytea)" >/dev/null
 while read -r b; do "${PSQL[@]}" -d "$db" -c "INSERT INTO v VALUES (decode('$b', 'base64'))"; done < "$work/pyth.b64"
 
-# SQL decodes/s: 200,005 calls to solana.pyth_price per run, each on a
-# different row (the vector depends on g, so nothing is hoisted or cached)
-sql_runs=()
-for _ in 1 2 3; do
+# Decodes/s, interleaved so that the three see the same load: ROUNDS
+# rounds (default 5) of the C reader (median of its 5 runs of 2 M
+# decodes), the JS coder (median of its 5 runs of 80 k decodes) and
+# solana.pyth_price in SQL (200,005 calls in one statement, each on a
+# different row: the vector depends on g, so nothing is hoisted or
+# cached).  Each figure is the median over the rounds; the ratio is the
+# median of the per-round ratios.
+ROUNDS=${ROUNDS:-5}
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+c_runs=(); js_runs=(); sql_runs=(); ratio_runs=()
+for _ in $(seq 1 "$ROUNDS"); do
+    c=$("$work/pyth_c" 2000000 < "$work/pyth.b64" |
+        python3 -c "import json,sys; print(json.load(sys.stdin)['decodes_per_s'])")
+    js=$(node "$here/pyth_js.js" "$FIXTURES/oracles.json" 80000 |
+         python3 -c "import json,sys; print(json.load(sys.stdin)['decodes_per_s'])")
     ms=$("${PSQL[@]}" -d "$db" -c "
         DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); n bigint; BEGIN
           SELECT count((solana.pyth_price(a.vs[1 + g % 17])).price) INTO n
             FROM generate_series(1, 200005) AS g, (SELECT array_agg(d) AS vs FROM v) AS a;
           RAISE NOTICE 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$" 2>&1 |
         sed -n 's/.*ms=//p')
-    sql_runs+=("$ms")
+    sql=$(python3 -c "print(round(200005 / ($ms / 1000)))")
+    c_runs+=("$c"); js_runs+=("$js"); sql_runs+=("$sql")
+    ratio_runs+=("$(python3 -c "print(round($sql / $js, 1))")")
 done
-sql_ms=$(printf '%s\n' "${sql_runs[@]}" | sort -n | sed -n 2p)
-sql_rate=$(python3 -c "print(round(200005 / ($sql_ms / 1000)))")
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+c_rate=$(median "${c_runs[@]}"); js_rate=$(median "${js_runs[@]}"); sql_rate=$(median "${sql_runs[@]}")
+sql_ratio=$(median "${ratio_runs[@]}")
 
 # aggregation: 1,000 feeds x 3 sources, one publish_feed per feed (a refresh)
 "${PSQL[@]}" -d "$db" -c "
@@ -77,12 +91,11 @@ for method in median weighted_median confidence_weighted; do
     agg_runs+=("$method=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)")
 done
 
-c_rate=$(echo "$c" | python3 -c "import json,sys; print(json.load(sys.stdin)['decodes_per_s'])")
-js_rate=$(echo "$js" | python3 -c "import json,sys; print(json.load(sys.stdin)['decodes_per_s'])")
-echo "oracles: pyth decode C core            $c_rate/s  (runs $(echo "$c" | python3 -c "import json,sys; print(json.load(sys.stdin)['runs'])"))"
-echo "oracles: pyth decode SQL pyth_price    $sql_rate/s  (median of 3 x 200,005 calls; ms ${sql_runs[*]})"
-echo "oracles: pyth decode JS anchor coder   $js_rate/s  (runs $(echo "$js" | python3 -c "import json,sys; print(json.load(sys.stdin)['runs'])"))"
-echo "oracles: ratio C/JS $(python3 -c "print(round($c_rate / $js_rate, 1))")x, SQL/JS $(python3 -c "print(round($sql_rate / $js_rate, 1))")x"
+echo "oracles: load average before $load_before, after $load_after ($ROUNDS interleaved rounds)"
+echo "oracles: pyth decode C core            $c_rate/s  (rounds ${c_runs[*]})"
+echo "oracles: pyth decode SQL pyth_price    $sql_rate/s  (rounds ${sql_runs[*]})"
+echo "oracles: pyth decode JS anchor coder   $js_rate/s  (rounds ${js_runs[*]})"
+echo "oracles: ratio C/JS $(python3 -c "print(round($c_rate / $js_rate, 1))")x, SQL/JS ${sql_ratio}x (median of per-round ratios ${ratio_runs[*]})"
 for a in "${agg_runs[@]}"; do
     echo "oracles: aggregate+publish 1000 feeds x 3 sources, ${a%%=*}: ${a#*=} ms (median of 3)"
 done

@@ -5,9 +5,9 @@
  *	  (solana.offchain_message, solana.offchain_verify), over the core's
  *	  ps_oracle and ps_offchain.
  *
- * Prices leave as exact numerics: built from the integer mantissa by
- * shifting its digits when it fits, else from the core's exact decimal
- * text; no value passes through floating point.  Foreign or damaged account
+ * Prices leave as exact numerics written directly from the integer
+ * mantissa and the exponent (numeric_make); no value passes through
+ * text or floating point.  Foreign or damaged account
  * data raises 22P03 naming the reason; a given owner that is not the
  * oracle's program raises 22P03 too.
  */
@@ -28,52 +28,111 @@
 #include "ps_offchain.h"
 #include "ps_oracle.h"
 
+/*
+ * Numerics are written directly in PostgreSQL's numeric varlena format
+ * (the on-disk format, unchanged since 9.1 and kept by pg_upgrade):
+ * base-10000 digits, most significant first, with the weight (power of
+ * 10000) of the first digit, the sign and the display scale, in the
+ * 2-byte "short" header when the display scale is at most 63 and the
+ * weight within [-64, 63], else in the 4-byte long header.  Leading and
+ * trailing zero digits are never stored and zero is positive with
+ * weight 0, so the bytes are those numeric_in makes from the same value
+ * and scale (sql/oracles.sql checks the text on a grid).
+ */
+#define NUM_NBASE			10000
+#define NUM_POS				0x0000
+#define NUM_NEG				0x4000
+#define NUM_SHORT			0x8000
+#define NUM_SHORT_NEG		0x2000
+#define NUM_SHORT_DSCALE_SHIFT 7
+#define NUM_SHORT_DSCALE_MAX 63
+#define NUM_SHORT_WEIGHT_NEG 0x0040
+#define NUM_SHORT_WEIGHT_MASK 0x003F
+#define NUM_DSCALE_MASK		0x3FFF
+/* |mantissa| < 2^128 has at most 39 decimal digits, times 10^3: 11 */
+#define NUM_MAX_DIGITS		12
+
+/* exact mantissa x 10^exponent at display scale max(-exponent, 0) */
 static Datum
-numeric_from_text(const char *s)
+numeric_make(__int128 m, int exponent)
 {
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(s),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	unsigned __int128 u = m < 0 ? -(unsigned __int128) m : (unsigned __int128) m;
+	int16		d[NUM_MAX_DIGITS];	/* least significant first */
+	int			k = 0,
+				z = 0,
+				r = ((exponent % 4) + 4) % 4,
+				weight,
+				dscale = exponent < 0 ? -exponent : 0;
+	uint32		carry = 0,
+				mul = r == 0 ? 1 : r == 1 ? 10 : r == 2 ? 100 : 1000;
+	uint16	   *out;
+	char	   *res;
+	size_t		hdr,
+				sz;
+	bool		neg;
+
+	if (u <= PG_UINT64_MAX)
+	{
+		uint64		v = (uint64) u;
+
+		for (; v != 0; v /= NUM_NBASE)
+			d[k++] = (int16) (v % NUM_NBASE);
+	}
+	else
+		for (; u != 0; u /= NUM_NBASE)
+			d[k++] = (int16) (u % NUM_NBASE);
+	/* times 10^r, so that the point falls between base-10000 digits */
+	for (int i = 0; i < k; i++)
+	{
+		uint32		x = (uint32) d[i] * mul + carry;
+
+		d[i] = (int16) (x % NUM_NBASE);
+		carry = x / NUM_NBASE;
+	}
+	if (carry != 0)
+		d[k++] = (int16) carry;
+	while (z < k && d[z] == 0)
+		z++;
+	/* d[0] has weight (exponent - r) / 4 */
+	weight = k == 0 ? 0 : (exponent - r) / 4 + k - 1;
+	neg = m < 0 && k > 0;
+	hdr = (dscale <= NUM_SHORT_DSCALE_MAX && weight <= 63 && weight >= -64) ? 2 : 4;
+	sz = VARHDRSZ + hdr + (k - z) * sizeof(int16);
+	res = palloc(sz);
+	SET_VARSIZE(res, sz);
+	out = (uint16 *) (res + VARHDRSZ);
+	if (hdr == 2)
+		*out++ = NUM_SHORT | (neg ? NUM_SHORT_NEG : 0) |
+			(uint16) (dscale << NUM_SHORT_DSCALE_SHIFT) |
+			(weight < 0 ? NUM_SHORT_WEIGHT_NEG : 0) |
+			(uint16) (weight & NUM_SHORT_WEIGHT_MASK);
+	else
+	{
+		*out++ = (neg ? NUM_NEG : NUM_POS) | (uint16) (dscale & NUM_DSCALE_MASK);
+		*out++ = (uint16) (int16) weight;
+	}
+	for (int i = k - 1; i >= z; i--)
+		*out++ = (uint16) d[i];
+	return PointerGetDatum(res);
 }
 
 static Datum
 numeric_from_u64(uint64 v)
 {
-	char		t[32];
-
-	if (v <= (uint64) PG_INT64_MAX)
-		return NumericGetDatum(int64_to_numeric((int64) v));
-	snprintf(t, sizeof(t), UINT64_FORMAT, v);
-	return numeric_from_text(t);
+	return numeric_make(v, 0);
 }
 
-/*
- * exact mantissa x 10^exponent, or null past the exponent limit.  The
- * common case (a mantissa of at most 15 digits, exponent <= 0) is built
- * from the integer by int64_div_fast_to_numeric, which shifts the digits
- * without dividing and gives the same value and display scale
- * (-exponent) as the decimal text; the rest goes through the text.  The
- * bounds keep clear of that function's overflow and negative-scale
- * branches, which differ between minor releases.
- */
+/* exact mantissa x 10^exponent, or null past the exponent limit */
 static Datum
 numeric_scaled(__int128 m, int64 exponent, bool *isnull)
 {
-	char		t[PS_ORACLE_DECIMAL_MAX];
-
 	if (exponent > PS_ORACLE_EXPONENT_MAX || exponent < -PS_ORACLE_EXPONENT_MAX)
 	{
 		*isnull = true;
 		return (Datum) 0;
 	}
 	*isnull = false;
-	if (exponent <= 0 && m >= -(PG_INT64_MAX / 1000) && m <= PG_INT64_MAX / 1000)
-		return NumericGetDatum(int64_div_fast_to_numeric((int64) m, (int) -exponent));
-	if (ps_oracle_decimal(m, (int32) exponent, t, sizeof(t)) != PS_OK)
-	{
-		*isnull = true;
-		return (Datum) 0;
-	}
-	return numeric_from_text(t);
+	return numeric_make(m, (int) exponent);
 }
 
 /* text of n bytes, without a C string in between */
@@ -244,7 +303,6 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	Datum		v[12];
 	bool		n[12] = {0};
-	char		t[48];
 	int			rc;
 
 	check_owner(fcinfo, 1, owners, owner_keys, &owners_decoded, "Switchboard");
@@ -295,8 +353,7 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 		n[3] = n[3] || f->result_slot == 0;
 		v[5] = numeric_from_u64(f->result_slot);
 		v[6] = Int64GetDatum(f->last_update_timestamp);
-		ps_oracle_i128_text(f->value, t);
-		v[7] = numeric_from_text(t);
+		v[7] = numeric_make(f->value, 0);
 		v[8] = Int32GetDatum(PS_ORACLE_SB_PULL_SCALE);
 		v[9] = pubkey_datum(f->authority);
 		v[10] = pubkey_datum(f->queue);
@@ -323,8 +380,7 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 		v[5] = numeric_from_u64(r->round_open_slot);
 		v[6] = Int64GetDatum(r->round_open_timestamp);
 		n[6] = r->num_success == 0;
-		ps_oracle_i128_text(r->result.mantissa, t);
-		v[7] = numeric_from_text(t);
+		v[7] = numeric_make(r->result.mantissa, 0);
 		v[8] = Int32GetDatum((int32) Min(r->result.scale, (uint32) PG_INT32_MAX));
 		v[9] = pubkey_datum(a->authority);
 		v[10] = pubkey_datum(a->queue_pubkey);
