@@ -150,7 +150,7 @@ const server = http.createServer((req, res) => {
       mode = a.mode || "live";
       count = Math.min(MAX, Number(a.count || 0));
       for (const k of Object.keys(st)) st[k] = 0;
-      text = JSON.stringify({ ok: true, mode, count });
+      text = JSON.stringify({ ok: true, mode, count, last: count > 0 ? sigs[count - 1] : null });
     } else if (req.url.startsWith("/control/stats")) {
       const u = process.cpuUsage();
       text = JSON.stringify({ ...st, mode, count, cpu_ms: (u.user + u.system) / 1000 });

@@ -23,6 +23,10 @@
 #             event (`pg`), NODE_TX transactions
 # with the worker's and the replayer's CPU (utime+stime from /proc over
 # the same interval) to show which one is the bottleneck.
+# PHASES (default "live copy backfill node") picks the phases after
+# live; CONF adds one postgresql.conf line (e.g. a solana.ingest_* GUC).
+# PERF=live or PERF=backfill records the worker with `perf record -g`
+# during that phase into build/bench/ingest/perf-<phase>.data.
 # Needs root (the cluster runs as postgres) and the npm registry.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
@@ -56,10 +60,11 @@ for _ in $(seq 1 300); do [ -s "$out/replayer.ready" ] && break; sleep 0.1; done
 jr() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$out/replayer.ready" "$1"; }
 RPC=$(jr rpc); WS=$(jr ws); CTL=$(jr control); ORIGIN=$(jr origin); PROG=$(jr program_id)
 pg_start "$dir" "$port" "solana.rpc_url = '$RPC'" "solana.ws_url = '$WS'" \
-    "solana.ingest_reconcile_interval = 0"
+    "solana.ingest_reconcile_interval = 0" ${CONF:+"$CONF"}
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
 q "CREATE EXTENSION pg_solana"
+PGURL=postgresql://postgres@127.0.0.1:$port/postgres
 for f in fixture_dex fixture_vault fixture_legacy fixture_fuzz; do
     id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['programs'][sys.argv[2]])" "$out/replayer.ready" "$f")
     q "SELECT solana.register_program(pg_read_file('$FIXTURES/idl/$f.json')::jsonb, '$id')" >/dev/null
@@ -77,32 +82,30 @@ reset_tables() {
     q "TRUNCATE solana.events, solana.transactions_seen, solana.ingest_errors" >/dev/null
     q "CHECKPOINT" >/dev/null
 }
-# wait until transactions_seen holds $1 rows; prints the time it did
-wait_seen() {
-    local want=$1 n t_end
-    for _ in $(seq 1 6000); do
-        n=$(q "SELECT count(*) FROM solana.transactions_seen")
-        t_end=$(now_ms)
-        [ "$n" -ge "$want" ] && { echo "$t_end"; return 0; }
-        sleep 0.05
-    done
-    echo "timed out at $n of $want transactions" >&2; return 1
-}
 # one worker run: $1 = live | backfill
 worker_run() {
-    local mode=$1 wpid c0 r0 t_end s events errs
+    local mode=$1 wpid c0 r0 t_end s events errs seen last
     reset_tables
     wpid=$(worker_pid)
-    curl -s "$CTL/arm" -d "{\"mode\": \"$mode\", \"count\": $TX}" >/dev/null
+    last=$(sfield "$(curl -s "$CTL/arm" -d "{\"mode\": \"$mode\", \"count\": $TX}")" last)
     c0=$(cpu_ticks "$wpid"); r0=$(sfield "$(stat)" cpu_ms)
+    perf_pid=
+    if [ "${PERF:-}" = "$mode" ]; then
+        perf record -q -g -p "$wpid" -o "$out/perf-$mode.data" >/dev/null 2>&1 &
+        perf_pid=$!
+        sleep 0.5
+    fi
     if [ "$mode" = live ]; then
         q "SELECT solana.subscribe('logs', '$PROG')" >/dev/null
     else
         q "SELECT solana.subscribe('logs', '$PROG', from_signature => '$ORIGIN')" >/dev/null
     fi
-    t_end=$(wait_seen "$TX")
+    t_end=$(node "$here/wait.js" "$PGURL" "$last")
     s=$(stat)
+    [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
     events=$(q "SELECT count(*) FROM solana.events")
+    seen=$(q "SELECT count(*) FROM solana.transactions_seen")
+    [ "$seen" = "$TX" ] || { echo "only $seen of $TX transactions written" >&2; return 1; }
     errs=$(q "SELECT count(*) FROM solana.ingest_errors")
     python3 - "$mode" "$s" "$t_end" "$events" "$errs" "$(cpu_ticks "$wpid")" "$c0" "$r0" "$hz" "$TX" <<'PY'
 import json, sys
@@ -112,15 +115,18 @@ secs = (int(t_end) - s["first_ms"]) / 1000
 print(json.dumps({"impl": mode, "transactions": int(tx), "rows": int(events), "errors": int(errs),
                   "secs": secs, "rate": int(events) / secs,
                   "worker_cpu": (int(c1) - int(c0)) / int(hz) / secs,
+                  "worker_us_per_row": (int(c1) - int(c0)) / int(hz) * 1e6 / int(events),
                   "replayer_cpu": (s["cpu_ms"] - float(r0)) / 1000 / secs}))
 PY
 }
 
 : > "$out/results.jsonl"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+has() { [[ " ${PHASES:-live copy backfill node} " == *" $1 "* ]]; }
 for r in $(seq 1 "$runs"); do
     worker_run live >> "$out/results.jsonl"
     # COPY of the very rows the worker wrote
+    has copy || continue
     q "COPY (SELECT * FROM solana.events) TO '$dir/events.copy'"
     rows=$(q "SELECT count(*) FROM solana.events")
     reset_tables
@@ -128,11 +134,12 @@ for r in $(seq 1 "$runs"); do
          awk '/^Time:/ {print $2}')
     echo "{\"impl\": \"copy\", \"rows\": $rows, \"secs\": $(python3 -c "print($ms / 1000)"), \"rate\": $(python3 -c "print($rows / ($ms / 1000))")}" \
         >> "$out/results.jsonl"
-    worker_run backfill >> "$out/results.jsonl"
+    has backfill && worker_run backfill >> "$out/results.jsonl"
+    has node || continue
     # the course code's Node pattern
     reset_tables
     curl -s "$CTL/arm" -d "{\"mode\": \"live\", \"count\": $NODE_TX}" >/dev/null
-    node "$here/node_pattern.js" "$RPC" "$WS" "postgresql://postgres@127.0.0.1:$port/postgres" "$NODE_TX" \
+    node "$here/node_pattern.js" "$RPC" "$WS" "$PGURL" "$NODE_TX" \
         "$FIXTURES/idl" > "$out/node.json" 2> "$out/node.err"
     s=$(stat)
     python3 - "$s" "$(cat "$out/node.json")" <<'PY' >> "$out/results.jsonl"
@@ -152,19 +159,20 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     rows[r["impl"]].append(r)
 med = lambda k, f: statistics.median(x[f] for x in rows[k])
-copy = med("copy", "rate")
-node = med("node", "rate")
+copy = med("copy", "rate") if "copy" in rows else float("nan")
+node = med("node", "rate") if "node" in rows else float("nan")
 print(f"median of {sys.argv[2]} runs; load average {sys.argv[3]} before, {sys.argv[4]} after")
 print()
-print("| path | rows | rows/s (median) | vs COPY | vs Node pattern | worker CPU | replayer CPU |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| path | rows | rows/s (median) | vs COPY | vs Node pattern | worker CPU | worker CPU per row | replayer CPU |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 names = {"live": "worker, live (logsNotification)", "backfill": "worker, backfill (getSignaturesForAddress + getTransaction)",
          "copy": "COPY solana.events FROM (same rows)", "node": "Node: onLogs + Anchor coder + INSERT per event"}
 for k in ("live", "backfill", "copy", "node"):
     if k not in rows:
         continue
     rate = med(k, "rate")
-    wc = f"{100 * med(k, 'worker_cpu'):.0f}%" if "worker_cpu" in rows[k][0] else "-"
+    wc = f"{100 * med(k, 'worker_cpu'):.0f}%" if rows[k][0].get("worker_cpu") is not None else "-"
     rc = f"{100 * med(k, 'replayer_cpu'):.0f}%" if "replayer_cpu" in rows[k][0] else "-"
-    print(f"| {names[k]} | {int(med(k, 'rows')):,} | {rate:,.0f} | {100 * rate / copy:.0f}% | {rate / node:.1f}x | {wc} | {rc} |")
+    us = f"{med(k, 'worker_us_per_row'):.0f} µs" if rows[k][0].get("worker_us_per_row") is not None else "-"
+    print(f"| {names[k]} | {int(med(k, 'rows')):,} | {rate:,.0f} | {100 * rate / copy:.0f}% | {rate / node:.1f}x | {wc} | {us} | {rc} |")
 PY
