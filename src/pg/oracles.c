@@ -71,26 +71,37 @@ numeric_make(__int128 m, int exponent)
 				sz;
 	bool		neg;
 
-	if (u <= PG_UINT64_MAX)
+	/* times 10^r, so that the point falls between base-10000 digits */
+	if (u <= PG_UINT64_MAX / 1000)
 	{
-		uint64		v = (uint64) u;
+		/* the usual case: 64-bit arithmetic, 8 decimal digits at a time */
+		uint64		v = (uint64) u * mul;
 
-		for (; v != 0; v /= NUM_NBASE)
-			d[k++] = (int16) (v % NUM_NBASE);
+		while (v != 0)
+		{
+			uint32		lo = (uint32) (v % 100000000);
+
+			v /= 100000000;
+			d[k++] = (int16) (lo % NUM_NBASE);
+			d[k++] = (int16) (lo / NUM_NBASE);
+		}
+		while (k > 0 && d[k - 1] == 0)
+			k--;
 	}
 	else
+	{
 		for (; u != 0; u /= NUM_NBASE)
 			d[k++] = (int16) (u % NUM_NBASE);
-	/* times 10^r, so that the point falls between base-10000 digits */
-	for (int i = 0; i < k; i++)
-	{
-		uint32		x = (uint32) d[i] * mul + carry;
+		for (int i = 0; i < k; i++)
+		{
+			uint32		x = (uint32) d[i] * mul + carry;
 
-		d[i] = (int16) (x % NUM_NBASE);
-		carry = x / NUM_NBASE;
+			d[i] = (int16) (x % NUM_NBASE);
+			carry = x / NUM_NBASE;
+		}
+		if (carry != 0)
+			d[k++] = (int16) carry;
 	}
-	if (carry != 0)
-		d[k++] = (int16) carry;
 	while (z < k && d[z] == 0)
 		z++;
 	/* d[0] has weight (exponent - r) / 4 */
