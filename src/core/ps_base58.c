@@ -265,12 +265,101 @@ ps_base58_decode_32(const char *src, uint8_t out[32])
 	return ps_base58_decode_fixed(src, strlen(src), out, 32, NULL, NULL);
 }
 
+/*
+ * 2^(32k) in base 58^5, least significant digit first: row k is the
+ * weight of the k-th 32-bit limb from the right of a 32-byte number.
+ */
+static const uint32_t b58_limb_weight[8][9] = {
+	{1u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u},
+	{356826688u, 6u, 0u, 0u, 0u, 0u, 0u, 0u, 0u},
+	{410450016u, 537767569u, 42u, 0u, 0u, 0u, 0u, 0u, 0u},
+	{357132832u, 389432875u, 127692781u, 280u, 0u, 0u, 0u, 0u, 0u},
+	{21339008u, 551597588u, 385795061u, 324463681u, 1833u, 0u, 0u, 0u, 0u},
+	{289024608u, 247894721u, 294005210u, 3737691u, 486083817u, 11997u, 0u, 0u, 0u},
+	{153715680u, 413102373u, 209184527u, 91512303u, 118408823u, 646269101u, 78508u, 0u, 0u},
+	{379377856u, 141436834u, 214625350u, 605448490u, 300156666u, 437087610u, 77223048u, 513735u, 0u},
+};
+
+/*
+ * The 32-byte case (every pubkey) without the generic chain of
+ * dependent divisions: the number is the sum of its eight 32-bit limbs
+ * times their weights in base 58^5, so each of the nine base 58^5
+ * digits starts as an independent column sum.  A product is below
+ * 2^61.3, so a column is summed in two halves of four limbs (each
+ * below 2^63.3); both halves are split into quotient and remainder by
+ * 58^5 independently, and only the small carries then run in a chain.
+ * test_base58 checks it against a textbook codec.
+ */
 size_t
 ps_base58_encode_32(const uint8_t in[32], char *out)
 {
-	size_t		len = 0;
+	uint64_t	limb[8];
+	uint32_t	col[9];
+	uint64_t	carry = 0;
+	uint8_t		digits[45];
+	size_t		zeros = 0;
+	size_t		ndig = 0;
+	size_t		len;
+	int			j;
+	int			k;
 
-	(void) ps_base58_encode(in, 32, out, PS_BASE58_PUBKEY_MAX_LEN + 1, &len);
+	while (zeros < 32 && in[zeros] == 0)
+		zeros++;
+	if (zeros == 32)
+	{
+		/* the System Program and other all-zero keys */
+		memset(out, '1', 32);
+		out[32] = '\0';
+		return 32;
+	}
+	/* limb[k] has weight 2^(32k) */
+	for (k = 0; k < 8; k++)
+	{
+		const uint8_t *p = in + 28 - 4 * k;
+
+		limb[k] = ((uint64_t) p[0] << 24) | ((uint64_t) p[1] << 16) |
+			((uint64_t) p[2] << 8) | p[3];
+	}
+	for (j = 0; j < 9; j++)
+	{
+		uint64_t	lo = 0;
+		uint64_t	hi = 0;
+		uint64_t	t;
+
+		for (k = 0; k < 4; k++)
+			lo += limb[k] * b58_limb_weight[k][j];
+		for (k = 4; k < 8; k++)
+			hi += limb[k] * b58_limb_weight[k][j];
+		t = lo % B58_POW5 + hi % B58_POW5 + carry;
+		col[j] = (uint32_t) (t % B58_POW5);
+		carry = lo / B58_POW5 + hi / B58_POW5 + t / B58_POW5;
+	}
+	/*
+	 * carry is zero here (2^256 < 58^45).  Five digits per column, most
+	 * significant column first, split by 58^2 twice so that the chain of
+	 * dependent divisions is two deep rather than five.
+	 */
+	for (j = 0; j < 9; j++)
+	{
+		uint32_t	v = col[8 - j];
+		uint32_t	lo = v % 3364;
+		uint32_t	hi = v / 3364;	/* below 58^3 */
+		uint32_t	mid = hi % 3364;
+		uint8_t    *d = digits + j * 5;
+
+		d[0] = (uint8_t) (hi / 3364);
+		d[1] = (uint8_t) (mid / 58);
+		d[2] = (uint8_t) (mid % 58);
+		d[3] = (uint8_t) (lo / 58);
+		d[4] = (uint8_t) (lo % 58);
+	}
+	while (ndig < 45 && digits[ndig] == 0)
+		ndig++;
+	len = zeros + (45 - ndig);
+	memset(out, '1', zeros);
+	for (j = 0; ndig + j < 45; j++)
+		out[zeros + j] = b58_alphabet[digits[ndig + j]];
+	out[len] = '\0';
 	return len;
 }
 

@@ -5,8 +5,9 @@
  * An *entry* is one distinct account key while a message is being
  * compiled, with the flags merged from every place it appears
  * (signer, writable, invoked as a program).  Entries live in a fixed
- * array sized to the call; PS_TXN_MAX_ENTRIES bounds the distinct keys of
- * one call (the message itself can address at most 256).
+ * array sized to the call, on the stack up to STACK_ENTRIES of them;
+ * PS_TXN_MAX_ENTRIES bounds the distinct keys of one call (the message
+ * itself can address at most 256).
  */
 #include "ps_txn.h"
 
@@ -19,6 +20,9 @@
 #include "ps_error.h"
 
 #define PS_TXN_MAX_ENTRIES	512
+/* calls with at most this many entries or tables allocate nothing */
+#define STACK_ENTRIES		64
+#define STACK_LOOKUPS		4
 
 typedef struct entry_t
 {
@@ -227,7 +231,10 @@ ps_txn_compile(int version, const uint8_t payer[PS_TXN_KEY_SZ],
 			   const ps_txn_alt_t *alts, size_t alts_cnt,
 			   ps_buf_t *out, size_t *wire_sz_opt)
 {
-	keyset_t   *ks;
+	entry_t		stack_e[STACK_ENTRIES];
+	lookup_t	stack_lk[STACK_LOOKUPS];
+	keyset_t	ks_store;
+	keyset_t   *ks = &ks_store;
 	lookup_t   *lk = NULL;
 	const uint8_t *keys[PS_TXN_MAX_KEYS];
 	const uint8_t *lw[PS_TXN_MAX_KEYS];
@@ -252,15 +259,26 @@ ps_txn_compile(int version, const uint8_t payer[PS_TXN_KEY_SZ],
 		return PS_ERR_TOO_LARGE;
 	{
 		size_t		bound = 1 + ixs_cnt;
+		size_t		msg_bound = 1 + 3 + 3 + PS_TXN_KEY_SZ + 3;
 
 		for (i = 0; i < ixs_cnt; i++)
+		{
 			bound += ixs[i].accounts_cnt;
+			msg_bound += 1 + 3 + ixs[i].accounts_cnt + 3 + ixs[i].data_sz;
+		}
 		if (bound > PS_TXN_MAX_ENTRIES)
 			bound = PS_TXN_MAX_ENTRIES;
-		ks = malloc(sizeof(keyset_t) + sizeof(entry_t) * bound);
-		if (ks == NULL)
+		msg_bound += bound * PS_TXN_KEY_SZ + 3 + alts_cnt * (PS_TXN_KEY_SZ + 6);
+		/* one growth of `out` for any message that can be sent */
+		if (ps_buf_reserve(out, msg_bound < PS_TXN_PACKET_SZ ? msg_bound : PS_TXN_PACKET_SZ) != PS_OK)
 			return PS_ERR_NOMEM;
-		ks->e = (entry_t *) (ks + 1);
+		ks->e = stack_e;
+		if (bound > STACK_ENTRIES)
+		{
+			ks->e = malloc(sizeof(entry_t) * bound);
+			if (ks->e == NULL)
+				return PS_ERR_NOMEM;
+		}
 		ks->cnt = 0;
 		ks->cap = (int) bound;
 	}
@@ -329,7 +347,9 @@ ps_txn_compile(int version, const uint8_t payer[PS_TXN_KEY_SZ],
 				e->writable |= m->is_writable;
 			}
 		}
-		if (alts_cnt > 0)
+		if (alts_cnt > 0 && alts_cnt <= STACK_LOOKUPS)
+			lk = stack_lk;
+		else if (alts_cnt > 0)
 		{
 			lk = malloc(sizeof(lookup_t) * alts_cnt);
 			if (lk == NULL)
@@ -352,10 +372,13 @@ ps_txn_compile(int version, const uint8_t payer[PS_TXN_KEY_SZ],
 		}
 		/* the four groups, each in first-appearance order */
 		{
-			entry_t    *sorted = malloc(sizeof(entry_t) * ks->cnt);
+			entry_t		stack_sorted[STACK_ENTRIES];
+			entry_t    *sorted = stack_sorted;
 			int			n = 0;
 			int			g;
 
+			if (ks->cnt > STACK_ENTRIES)
+				sorted = malloc(sizeof(entry_t) * ks->cnt);
 			if (sorted == NULL)
 			{
 				rc = PS_ERR_NOMEM;
@@ -371,7 +394,8 @@ ps_txn_compile(int version, const uint8_t payer[PS_TXN_KEY_SZ],
 				}
 			memcpy(ks->e, sorted, sizeof(entry_t) * n);
 			ks->cnt = n;
-			free(sorted);
+			if (sorted != stack_sorted)
+				free(sorted);
 		}
 	}
 
@@ -458,8 +482,10 @@ too_large:
 	if (wire_sz_opt)
 		*wire_sz_opt = 0;
 done:
-	free(lk);
-	free(ks);
+	if (lk != stack_lk)
+		free(lk);
+	if (ks->e != stack_e)
+		free(ks->e);
 	return rc;
 }
 
