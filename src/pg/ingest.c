@@ -628,9 +628,19 @@ prepare_plans(void)
 								" FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 								"   AS u(s, sl, bt, f, e, n, c, src, k)"
 								" ON CONFLICT (signature) DO UPDATE"
-								"   SET block_time = coalesce(t.block_time, EXCLUDED.block_time),"
-								"       event_cnt = greatest(t.event_cnt, EXCLUDED.event_cnt),"
-								"       complete = t.complete OR EXCLUDED.complete",
+		/* a dead copy (skipped slot) gives way to the one that landed again */
+								"   SET slot = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.slot ELSE t.slot END,"
+								"       commitment = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.commitment"
+								"         ELSE t.commitment END,"
+								"       failed = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.failed ELSE t.failed END,"
+								"       err = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.err ELSE t.err END,"
+								"       source = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.source ELSE t.source END,"
+								"       block_time = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.block_time"
+								"         ELSE coalesce(t.block_time, EXCLUDED.block_time) END,"
+								"       event_cnt = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.event_cnt"
+								"         ELSE greatest(t.event_cnt, EXCLUDED.event_cnt) END,"
+								"       complete = CASE WHEN t.commitment = 'dead' THEN EXCLUDED.complete"
+								"         ELSE t.complete OR EXCLUDED.complete END",
 								9, types);
 		if (plan_seen == NULL)
 			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
@@ -1713,7 +1723,7 @@ unseen(ps_ingest_sig_t *sigs, int n)
 	arg = PointerGetDatum(make_array(d, NULL, n, BYTEAOID));
 	if (SPI_execute_with_args("SELECT u.i::int FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(s, i)"
 							  " JOIN solana.transactions_seen t ON t.signature = solana.signature(u.s)"
-							  " WHERE t.complete",
+							  " WHERE t.complete AND t.commitment <> 'dead'",
 							  1, &type, &arg, NULL, true, 0) == SPI_OK_SELECT)
 	{
 		for (i = 0; i < (int) SPI_processed; i++)
@@ -2300,7 +2310,10 @@ rpc_one_or_raise(RpcCall *c, const char *what)
  * solana.events); those it no longer knows although their slot is
  * below its finalized slot were on a skipped or dead fork, and are
  * marked commitment 'dead' with one NOTIFY solana_events
- * {"dead": signature, "slot": n} each.  Meant for pg_cron.
+ * {"dead": signature, "slot": n} each; those it reports at another
+ * slot landed again after a fork: their events at the old slot are
+ * marked dead (and announced) and the transaction moves to the new
+ * slot.  Meant for pg_cron.
  */
 PG_FUNCTION_INFO_V1(solana_refresh_commitment);
 Datum
@@ -2371,8 +2384,11 @@ solana_refresh_commitment(PG_FUNCTION_ARGS)
 		ps_ingest_status_t *st = palloc(sizeof(ps_ingest_status_t) * cnt);
 		Datum	   *fin = palloc(sizeof(Datum) * cnt);
 		Datum	   *dead = palloc(sizeof(Datum) * cnt);
+		Datum	   *moved = palloc(sizeof(Datum) * cnt);
+		Datum	   *moved_slot = palloc(sizeof(Datum) * cnt);
 		int			nfin = 0,
-					ndead = 0;
+					ndead = 0,
+					nmoved = 0;
 		ps_buf_t	b;
 		char		err[256];
 		int			rc;
@@ -2391,10 +2407,43 @@ solana_refresh_commitment(PG_FUNCTION_ARGS)
 					 errmsg("getSignatureStatuses at \"%s\" failed: %s", solana_rpc_url, err)));
 		for (k = 0; k < cnt; k++)
 		{
+			if (st[k].found && st[k].slot != (uint64) slots[i + k] &&
+				st[k].slot <= (uint64) PG_INT64_MAX)
+			{
+				/* landed again in another slot: the copy we have is dead */
+				moved[nmoved] = PointerGetDatum(to_bytea(sigs[i + k], 64));
+				moved_slot[nmoved++] = Int64GetDatum((int64) st[k].slot);
+			}
 			if (st[k].found && st[k].commitment == PS_INGEST_FINALIZED)
 				fin[nfin++] = PointerGetDatum(to_bytea(sigs[i + k], 64));
 			else if (!st[k].found && (uint64) slots[i + k] < finalized_slot)
 				dead[ndead++] = PointerGetDatum(to_bytea(sigs[i + k], 64));
+		}
+		if (nmoved > 0)
+		{
+			Datum		a[2];
+			Oid			t[2] = {BYTEAARRAYOID, INT8ARRAYOID};
+
+			/*
+			 * Its events at the old slot are dead (announced like those of
+			 * a skipped slot); the transaction moves to its new slot,
+			 * incomplete, so reconciliation fetches its events there
+			 * unless the live copy brought them already.
+			 */
+			a[0] = PointerGetDatum(make_array(moved, NULL, nmoved, BYTEAOID));
+			a[1] = PointerGetDatum(make_array(moved_slot, NULL, nmoved, INT8OID));
+			SPI_execute_with_args("WITH m AS (SELECT solana.signature(u.x) AS sig, u.y AS slot"
+								  "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(x, y)),"
+								  " o AS (SELECT t.signature, t.slot FROM solana.transactions_seen t"
+								  "   JOIN m ON t.signature = m.sig),"
+								  " t AS (UPDATE solana.transactions_seen t SET slot = m.slot, complete = false"
+								  "   FROM m WHERE t.signature = m.sig),"
+								  " e AS (UPDATE solana.events e SET commitment = 'dead' FROM o"
+								  "   WHERE e.signature = o.signature AND e.slot = o.slot)"
+								  " SELECT pg_catalog.pg_notify('solana_events', pg_catalog.json_build_object("
+								  "   'dead', o.signature::text, 'slot', o.slot)::text) FROM o",
+								  2, t, a, NULL, false, 0);
+			n_dead += nmoved;
 		}
 		if (nfin > 0)
 		{

@@ -6,6 +6,8 @@
 # and their events 'dead' with one NOTIFY solana_events {"dead": ...}
 # each, promote the others to finalized, and ingestion must go on (the
 # cursor may sit on the dead signature, which the node no longer knows).
+# A transaction that lands again in another slot (a fork switch) is
+# ingested there, and the copy at the old slot is flagged dead.
 . "$(dirname "$0")/ingest_lib.sh"
 ingest_setup
 
@@ -56,6 +58,37 @@ is "$(q "SELECT backfill_total FROM solana.ingest_cursor WHERE subscription_id =
 sleep 3
 is "$(q "SELECT string_agg(DISTINCT commitment, ',') FROM solana.events WHERE signature = '$S2'")" "dead" \
    "the dead transaction stays dead"
+
+# a fork switch: the dead transaction lands again in a new slot; the
+# dead copy gives way to it
+RE=$(control skipSlot "{\"signature\": \"$S2\", \"reland\": true}" | jfield relanded_slot)
+ok $? "peer: the dead transaction lands again at slot $RE"
+wait_for 15 "SELECT count(*) = 2 FROM solana.events WHERE signature = '$S2' AND slot = $RE AND commitment = 'confirmed'"
+ok $? "its events are ingested again at the new slot"
+is "$(q "SELECT slot || ':' || commitment FROM solana.transactions_seen WHERE signature = '$S2'")" "$RE:confirmed" \
+   "transactions_seen follows it to the new slot"
+is "$(q "SELECT count(*) FROM solana.events WHERE signature = '$S2' AND slot = $DEAD_SLOT AND commitment = 'dead'")" "2" \
+   "the rows of the dead slot stay flagged dead"
+
+# a transaction that moves before refresh_commitment saw it dead
+S4=$(control execute "$(ev)" | jfield signature)
+wait_for 15 "SELECT count(*) = 2 FROM solana.events WHERE signature = '$S4'"
+ok $? "another transaction ingested"
+OLD4=$(q "SELECT slot FROM solana.transactions_seen WHERE signature = '$S4'")
+NEW4=$(control skipSlot "{\"signature\": \"$S4\", \"reland\": true}" | jfield relanded_slot)
+ok $? "peer: its slot $OLD4 is skipped and it lands again at $NEW4"
+wait_for 15 "SELECT count(*) = 2 FROM solana.events WHERE signature = '$S4' AND slot = $NEW4"
+ok $? "the live copy at the new slot is ingested"
+control advanceSlots '{"count": 40}' >/dev/null
+OUT=$(psql -X -q -At -d postgres -c "LISTEN solana_events" -c "SELECT dead > 0 FROM solana.refresh_commitment()" -c "SELECT 1" 2>&1)
+echo "$OUT" | grep -q "Asynchronous notification \"solana_events\" with payload \"{\"dead\" : \"$S4\", \"slot\" : $OLD4}\""
+ok $? "refresh_commitment announces the copy at the old slot dead" || echo "$OUT" | sed 's/^/# /' | head -5
+is "$(q "SELECT string_agg(slot || ':' || commitment, ',' ORDER BY slot) FROM (SELECT DISTINCT slot, commitment FROM solana.events WHERE signature = '$S4') x")" \
+   "$OLD4:dead,$NEW4:finalized" "old slot's events dead, new slot's finalized"
+is "$(q "SELECT slot || ':' || commitment FROM solana.transactions_seen WHERE signature = '$S4'")" "$NEW4:finalized" \
+   "transactions_seen: the new slot, finalized"
+is "$(q "SELECT string_agg(DISTINCT commitment, ',') FROM solana.events WHERE signature = '$S2' AND slot = $RE")" "finalized" \
+   "the transaction that came back from the dead is finalized at its new slot"
 
 q "SELECT solana.unsubscribe($SUB)" >/dev/null
 finish

@@ -67,8 +67,9 @@ Control API: POST <control>/<verb> with a JSON body (integers may exceed
   setAccount             {address, owner?, data_b64?, lamports?} (no tx)
   airdrop                {address, lamports}
   advanceSlots           {count}
-  skipSlot               {slot} | {signature}: the slot becomes skipped
-                         (block and transactions gone from every view)
+  skipSlot               {slot} | {signature}, reland?: the slot becomes
+                         skipped (block and transactions gone from every
+                         view); reland: they land again in a new block
   dropSockets            {}
   refuseConnections      {seconds}
   pauseNotifications     {}      resumeNotifications {}

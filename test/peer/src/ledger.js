@@ -556,15 +556,42 @@ class Ledger extends EventEmitter {
   // block and transactions disappear from every view, as on a node
   // that never had them.  Account writes stay (litesvm cannot undo
   // them).  The events the peer recorded for them are flagged skipped.
-  skipSlot(slot) {
+  // With `reland`, the transactions land again, together, in a new block
+  // at the tip (a fork switch: dropped from the abandoned fork, included
+  // by the next leader); their events in `stats` move to the new slot.
+  // A slot skipped before may be given `reland` later, once.
+  skipSlot(slot, reland = false) {
     const b = this.blocks.get(slot);
     if (!b) throw new Error(`no block at slot ${slot}`);
+    if (b.skipped && !reland) throw new Error(`slot ${slot} is already skipped`);
+    if (b.skipped && b.signatures.some((sig) => !this.records.get(sig).skipped)) throw new Error(`the transactions of slot ${slot} landed again already`);
     b.skipped = true;
-    for (const sig of b.signatures) this.records.get(sig).skipped = true;
+    const recs = b.signatures.map((sig) => this.records.get(sig));
     const gone = new Set(b.signatures);
+    for (const r of recs) r.skipped = true;
     for (const e of this.events) if (gone.has(e.signature)) e.skipped = true;
     this.dirty = true;
-    return b.signatures;
+    if (!reland || !recs.length) return { signatures: b.signatures };
+    for (const r of recs) {
+      r.skipped = false;
+      // newest in ledger order again
+      this.order.splice(this.order.lastIndexOf(r.signature), 1);
+      this.order.push(r.signature);
+      for (const k of r.accountKeys) {
+        const list = this.addrSigs.get(k);
+        const i = list.lastIndexOf(r.signature);
+        if (i >= 0) list.splice(i, 1);
+        list.push(r.signature);
+      }
+    }
+    this.advance(recs);
+    for (const e of this.events) {
+      if (gone.has(e.signature)) {
+        e.skipped = false;
+        e.slot = this.slot;
+      }
+    }
+    return { signatures: b.signatures, relanded_slot: this.slot };
   }
 
   slotChanges(slot) {

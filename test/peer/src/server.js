@@ -435,7 +435,7 @@ const CONTROL = {
       slot = r.slot;
     }
     try {
-      return { slot: Number(slot), signatures: this.ledger.skipSlot(Number(slot)) };
+      return { slot: Number(slot), ...this.ledger.skipSlot(Number(slot), !!b.reland) };
     } catch (e) {
       throw controlError(e.message);
     }

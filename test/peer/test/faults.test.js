@@ -98,6 +98,33 @@ test("skipSlot: a dead slot's transactions vanish from every view", async () => 
   const ev = (await peer.control("stats", {})).events.filter((e) => e.signature === dead.signature);
   assert.ok(ev.length === 1 && ev[0].skipped === true);
   await assert.rejects(peer.control("skipSlot", { slot: 10 ** 9 }));
+  await assert.rejects(peer.control("skipSlot", { slot: dead.slot }), "already skipped");
+  const back = await peer.control("skipSlot", { slot: dead.slot, reland: true });
+  assert.ok(back.relanded_slot > dead.slot);
+  assert.equal((await peer.rpc("getSignatureStatuses", [[dead.signature]])).value[0].slot, back.relanded_slot);
+  await assert.rejects(peer.control("skipSlot", { slot: dead.slot, reland: true }), "landed again already");
+});
+
+test("skipSlot with reland: the transactions land again in a new block", async () => {
+  const tx = await peer.control("execute", { program_id: DEX, events: [{ name: "Empty", data: {} }] });
+  const c = await wsClient(peer.urls.ws);
+  const sub = await c.call("logsSubscribe", [{ mentions: [DEX] }, { commitment: "confirmed" }]);
+  const r = await peer.control("skipSlot", { signature: tx.signature, reland: true });
+  assert.equal(r.slot, tx.slot);
+  assert.ok(r.relanded_slot > tx.slot);
+  const n = await c.notification("logsNotification", sub);
+  assert.equal(n.params.result.value.signature, tx.signature);
+  assert.equal(n.params.result.context.slot, r.relanded_slot);
+  c.close();
+  await peer.control("advanceSlots", { count: 1 });
+  const got = await peer.rpc("getTransaction", [tx.signature, { commitment: "confirmed" }]);
+  assert.equal(got.slot, r.relanded_slot);
+  const st = await peer.rpc("getSignatureStatuses", [[tx.signature]]);
+  assert.equal(st.value[0].slot, r.relanded_slot);
+  const sigs = await peer.rpc("getSignaturesForAddress", [DEX, { commitment: "confirmed", limit: 1 }]);
+  assert.equal(sigs[0].signature, tx.signature, "newest again");
+  const ev = (await peer.control("stats", {})).events.filter((e) => e.signature === tx.signature);
+  assert.ok(ev.length === 1 && ev[0].slot === r.relanded_slot && !ev[0].skipped);
 });
 
 test("dropSockets, truncatedFrame and malformed WebSocket messages", async () => {
