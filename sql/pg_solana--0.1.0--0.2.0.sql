@@ -614,3 +614,8 @@ BEGIN
 END
 $comments$;
 
+-- ---------------------------------------------------------------------
+-- webhooks (issue 7): the claim counts in-flight rows with plain index
+-- scans (a bitmap scan revisits every dead entry of the partial index)
+-- ---------------------------------------------------------------------
+ALTER FUNCTION solana._webhook_claim(int) SET enable_bitmapscan = off;

@@ -473,13 +473,17 @@ COMMENT ON VIEW solana.webhook_stats IS
 -- request is followed by the next without a database round trip (the
 -- lease, twice the timeout plus 5 s, covers the wait).  Rows are locked
 -- with SKIP LOCKED, so several dispatchers never claim the same
--- delivery.
+-- delivery.  Bitmap scans are off: counting an endpoint's in_flight rows
+-- with one visits every entry the partial index ever got (a bitmap scan
+-- never marks the dead ones), which grows with every delivery until
+-- vacuum; a plain index scan marks them and stays short.
 CREATE FUNCTION solana._webhook_claim(max_cnt int)
     RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
                    message_id text, body text, timeout_ms int, headers jsonb, attempts int,
                    max_in_flight int)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, solana
+    SET enable_bitmapscan = off
 AS $$
 BEGIN
     -- leases that expired (the dispatcher died or was restarted) make

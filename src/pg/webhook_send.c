@@ -91,6 +91,17 @@ static wh_outcome *outcomes = NULL;
 static int	n_outcomes = 0;
 static int	outcomes_cap = 0;
 static TimestampTz next_due = 0;	/* 0: look now */
+static TimestampTz first_outcome_at = 0;	/* of the unwritten ones */
+
+/*
+ * Outcomes are written in batches: while every request slot is busy and
+ * queued deliveries can follow the finished ones, a pass waits for half
+ * of solana.webhook_concurrency outcomes, or FLUSH_AGE_US after the
+ * first of them.  When a slot would go idle (nothing startable queued)
+ * the pass runs at once, so a trickle is recorded and refilled without
+ * delay.
+ */
+#define FLUSH_AGE_US	2000
 
 int
 solana_webhooks_in_flight(void)
@@ -283,6 +294,8 @@ add_outcome(int64 id, int status, int retry_after, double latency_ms,
 		outcomes = p;
 		outcomes_cap = cap;
 	}
+	if (n_outcomes == 0)
+		first_outcome_at = GetCurrentTimestamp();
 	o = &outcomes[n_outcomes++];
 	o->id = id;
 	o->status = status;
@@ -557,6 +570,21 @@ run_pass(bool claim)
 	return started;
 }
 
+/* whether the noted outcomes are to be written now (see FLUSH_AGE_US) */
+static bool
+flush_due(void)
+{
+	if (n_outcomes == 0)
+		return false;
+	if (n_outcomes >= Max(1, solana_webhook_concurrency / 2))
+		return true;
+	/* a slot is idle, or would be: refill now */
+	if (n_running < solana_webhook_concurrency &&
+		(n_live == n_running || held_back))
+		return true;
+	return GetCurrentTimestamp() - first_outcome_at >= FLUSH_AGE_US;
+}
+
 int
 solana_webhooks_claim(CURLM *multi, int budget)
 {
@@ -564,9 +592,11 @@ solana_webhooks_claim(CURLM *multi, int budget)
 	/* woken because another dispatcher freed room at a full endpoint */
 	if (held_back)
 		kick();
+	if (n_outcomes > 0)
+		return flush_due() ? run_pass(budget > 0) : 0;
 	if (2 * solana_webhook_concurrency - n_live <= 0 || budget <= 0)
 		return 0;
-	if (n_outcomes == 0 && next_due != 0 && GetCurrentTimestamp() < next_due)
+	if (next_due != 0 && GetCurrentTimestamp() < next_due)
 		return 0;
 	return run_pass(true);
 }
@@ -707,7 +737,7 @@ solana_webhooks_flush(void)
 {
 	int			n = n_outcomes;
 
-	if (n == 0)
+	if (!flush_due())
 		return 0;
 	run_pass(wh_multi != NULL);
 	return n;
@@ -726,6 +756,15 @@ solana_webhooks_next_ms(long cap_ms)
 	long		secs;
 	int			usecs;
 
+	if (n_outcomes > 0)
+	{
+		/* the batch's age limit (flush_due) wakes us */
+		TimestampTz left = first_outcome_at + FLUSH_AGE_US - GetCurrentTimestamp();
+
+		if (flush_due() || left <= 0)
+			return 0;
+		return Min(cap_ms, (long) ((left + 999) / 1000));
+	}
 	if (next_due == 0)
 	{
 		/* full: finished requests (socket activity) wake us */
