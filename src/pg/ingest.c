@@ -27,6 +27,9 @@
 #include "postgres.h"
 
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -700,6 +703,26 @@ notify_new_events(SPITupleTable *tt, uint64 n)
 		Async_Notify("solana_events", b.data);
 	}
 	ps_buf_free(&b);
+}
+
+/*
+ * ingest_tune_memory keeps a batch in memory.  The event insert reads
+ * its rows from unnest() through a tuplestore, which spills to a
+ * temporary file beyond work_mem (4 MB by default, a few hundred
+ * events with their jsonb): at least 64 MB for the worker.  And glibc
+ * would hand the freed batch memory back to the kernel after every
+ * batch (trim and mmap thresholds), to fault it in again page by page
+ * for the next: keep up to 256 MB.
+ */
+static void
+ingest_tune_memory(void)
+{
+	if (work_mem < 64 * 1024)
+		SetConfigOption("work_mem", "65536", PGC_SUSET, PGC_S_OVERRIDE);
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+#endif
 }
 
 static void
@@ -2213,6 +2236,7 @@ solana_ingest_main(Datum arg)
 	BackgroundWorkerInitializeConnection(solana_database, NULL, 0);
 	/* operators of solana.pubkey / solana.signature live in solana */
 	SetConfigOption("search_path", "pg_catalog, solana", PGC_SUSET, PGC_S_OVERRIDE);
+	ingest_tune_memory();
 
 	ingest_shared->latch = MyLatch;
 	ingest_shared->pid = MyProcPid;
