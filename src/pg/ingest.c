@@ -592,6 +592,7 @@ ev_from_line(void *ctx, const ps_logs_data_t *d)
 }
 
 static SPIPlanPtr plan_events = NULL;
+static SPIPlanPtr plan_events_new = NULL;
 static SPIPlanPtr plan_seen = NULL;
 
 static void
@@ -617,6 +618,26 @@ prepare_plans(void)
 			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan_events);
+	}
+	if (plan_events_new == NULL)
+	{
+		Oid			types[11] = {BYTEAARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
+			INT4ARRAYOID, BYTEAARRAYOID, INT4ARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
+		BOOLARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
+
+		/* plan_events without ON CONFLICT: insert_events */
+		plan_events_new = SPI_prepare(
+									  "INSERT INTO solana.events (signature, slot, block_time, log_index,"
+									  "   program_id, depth, event_name, data, raw, commitment, tx_failed)"
+									  " SELECT solana.signature(u.s), u.sl, u.bt, u.li, solana.pubkey(u.p), u.d,"
+									  "   u.n, u.j, u.r, u.c, u.f"
+									  " FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+									  "   AS u(s, sl, bt, li, p, d, r, c, f, n, j)"
+									  " RETURNING id, program_id, event_name, slot, signature", 11, types);
+		if (plan_events_new == NULL)
+			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan_events_new);
 	}
 	if (plan_seen == NULL)
 	{
@@ -703,6 +724,55 @@ notify_new_events(SPITupleTable *tt, uint64 n)
 		Async_Notify("solana_events", b.data);
 	}
 	ps_buf_free(&b);
+}
+
+/*
+ * insert_events inserts the events of one batch (the arrays of
+ * plan_events) and notifies the new ones.  ON CONFLICT DO NOTHING
+ * probes the unique index before every speculative insertion, about a
+ * tenth of the insert; live batches are almost always new, so when
+ * `likely_new` the plain insert is tried first, in a subtransaction,
+ * and only a unique violation sends the batch through ON CONFLICT.
+ */
+static void
+insert_events(Datum *args, const char *nulls, bool likely_new)
+{
+	if (likely_new)
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+		ResourceOwner owner = CurrentResourceOwner;
+		ErrorData  *edata = NULL;
+
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+		PG_TRY();
+		{
+			if (SPI_execute_plan(plan_events_new, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+				elog(ERROR, "pg_solana ingest: event insert failed");
+			notify_new_events(SPI_tuptable, SPI_processed);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+				ReThrowError(edata);
+		}
+		PG_END_TRY();
+		if (edata == NULL)
+			return;
+		FreeErrorData(edata);
+	}
+	if (SPI_execute_plan(plan_events, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "pg_solana ingest: event insert failed");
+	notify_new_events(SPI_tuptable, SPI_processed);
 }
 
 /*
@@ -961,6 +1031,7 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 			   *s_err_null;
 	int			ns = 0;
 	int			ntx = hi - lo;
+	bool		any_backfill = false;
 	int64		lo_slot = PG_INT64_MAX,
 				hi_slot = -1;
 	int			i;
@@ -986,6 +1057,7 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 		/* the same transaction twice in a batch (live and backfill): once */
 		if (dup[i])
 			continue;
+		any_backfill |= t->backfill;
 
 		ec.cur = t;
 		ec.tx_events = 0;
@@ -1041,9 +1113,7 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 		args[8] = PointerGetDatum(make_array(ec.failed, NULL, ec.n, BOOLOID));
 		args[9] = PointerGetDatum(make_array(ec.name, ec.dec_null, ec.n, TEXTOID));
 		args[10] = PointerGetDatum(make_array(ec.data, ec.dec_null, ec.n, JSONBOID));
-		if (SPI_execute_plan(plan_events, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "pg_solana ingest: event insert failed");
-		notify_new_events(SPI_tuptable, SPI_processed);
+		insert_events(args, nulls, !any_backfill);
 	}
 	if (ns > 0)
 	{
