@@ -151,10 +151,16 @@ is "$got" "150.5" "a Switchboard write at the peer reaches solana.prices live (m
 is "$("${PSQL[@]}" -c "SELECT source_id || ':' || price FROM solana.oracle_sources WHERE feed = '$SYM' ORDER BY 1" | tr '\n' ' ')" \
    "pyth:150.00000000 sb:151.000000000000000000 " "each source holds its live sample"
 
-touch "$listen_stop"; wait $lpid; rm -f "$listen_stop"
-grep -q "Asynchronous notification \"solana_prices\" with payload \"{\"feed\" : \"$SYM\", \"price\" : \"149.125\"" "$listen_out"
-ok $? "LISTEN solana_prices receives the live Pyth publication"
-grep -q "Asynchronous notification \"solana_prices\" with payload \"{\"feed\" : \"$SYM\", \"price\" : \"150.5\"" "$listen_out"
-ok $? "LISTEN solana_prices receives the live Switchboard publication"
-rm -f "$listen_out"
+# the listener prints a notification after its next command (0.3 s)
+heard() {
+    for _ in $(seq 1 40); do
+        grep -q "Asynchronous notification \"solana_prices\" with payload \"{\"feed\" : \"$SYM\", \"price\" : \"$1\"" \
+            "$listen_out" && return 0
+        sleep 0.25
+    done
+    return 1
+}
+heard 149.125; ok $? "LISTEN solana_prices receives the live Pyth publication"
+heard 150.5; ok $? "LISTEN solana_prices receives the live Switchboard publication"
+touch "$listen_stop"; wait $lpid; rm -f "$listen_stop" "$listen_out"
 exit $((failed > 0))
