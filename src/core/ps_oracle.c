@@ -26,13 +26,13 @@ typedef struct cursor_t
 	size_t		pos;			/* never exceeds len */
 } cursor_t;
 
-static int
+static inline int
 cur_need(cursor_t *c, size_t n)
 {
 	return (c->len - c->pos >= n) ? PS_OK : PS_ERR_TRUNCATED;
 }
 
-static int
+static inline int
 cur_seek(cursor_t *c, size_t at)
 {
 	if (at > c->len)
@@ -41,7 +41,7 @@ cur_seek(cursor_t *c, size_t at)
 	return PS_OK;
 }
 
-static uint64_t
+static inline uint64_t
 le(const uint8_t *p, int n)
 {
 	uint64_t	v = 0;
@@ -51,7 +51,7 @@ le(const uint8_t *p, int n)
 	return v;
 }
 
-static int
+static inline int
 cur_u8(cursor_t *c, uint8_t *v)
 {
 	if (cur_need(c, 1))
@@ -60,7 +60,7 @@ cur_u8(cursor_t *c, uint8_t *v)
 	return PS_OK;
 }
 
-static int
+static inline int
 cur_u32(cursor_t *c, uint32_t *v)
 {
 	if (cur_need(c, 4))
@@ -70,7 +70,7 @@ cur_u32(cursor_t *c, uint32_t *v)
 	return PS_OK;
 }
 
-static int
+static inline int
 cur_u64(cursor_t *c, uint64_t *v)
 {
 	if (cur_need(c, 8))
@@ -80,7 +80,7 @@ cur_u64(cursor_t *c, uint64_t *v)
 	return PS_OK;
 }
 
-static int
+static inline int
 cur_i64(cursor_t *c, int64_t *v)
 {
 	uint64_t	u;
@@ -91,7 +91,7 @@ cur_i64(cursor_t *c, int64_t *v)
 	return PS_OK;
 }
 
-static int
+static inline int
 cur_i128(cursor_t *c, __int128 *v)
 {
 	unsigned __int128 u;
@@ -105,7 +105,7 @@ cur_i128(cursor_t *c, __int128 *v)
 	return PS_OK;
 }
 
-static int
+static inline int
 cur_bytes(cursor_t *c, uint8_t *out, size_t n)
 {
 	if (cur_need(c, n))
@@ -115,7 +115,7 @@ cur_bytes(cursor_t *c, uint8_t *out, size_t n)
 	return PS_OK;
 }
 
-static int
+static inline int
 cur_bool(cursor_t *c, bool *v)
 {
 	uint8_t		b;
