@@ -115,11 +115,14 @@ listen_out=$(mktemp); listen_stop=$(mktemp -u)
 lpid=$!
 sleep 0.5
 
-# live_write VERB JSON-WITHOUT-TIME WANT: write at the peer until the
-# feed's published price is WANT.  A subscription change makes the
-# worker reconnect and subscribe again, and a write made before the
-# peer has the subscription is never notified, so the write is repeated
-# (each with a new timestamp, hence new data) every 3 s, for up to 45 s.
+# live_write VERB JSON-WITHOUT-TIME WANT TIME-FIELD: write at the peer
+# until the feed's published price is WANT.  follow_oracles makes the
+# worker reconnect and subscribe again; a write landing meanwhile gets
+# no notification (the worker's read of current state after subscribing
+# normally picks it up).  Not to depend on that timing, the write is
+# repeated (each with a new timestamp, hence new data) every 3 s, for up
+# to 45 s.  Either way the price can only come from the worker: nothing
+# here calls a refresh.
 live_write() {
     local verb=$1 body=$2 want=$3 got= t w
     for w in $(seq 1 15); do
