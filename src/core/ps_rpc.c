@@ -3,206 +3,21 @@
  *	  JSON-RPC request text and response splitting, the retry schedule,
  *	  Retry-After, the token bucket and the LRU response cache.
  *
- * The JSON scanner works on spans and never copies: its invariant is
- * that `pos` never exceeds `len`, and every read checks, reads, then
- * advances.  jansson parses only the small error object.
+ * All JSON is read through ps_json: its span scanner finds the members
+ * of a response, and the small error object is loaded with exact
+ * numbers.
  */
 #include "ps_rpc.h"
 
 #include <ctype.h>
-#include <jansson.h>
+#include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ps_error.h"
-
-/* ---------------------------------------------------------------- */
-/* JSON scanning                                                     */
-
-static void
-skip_ws(const char *s, size_t len, size_t *pos)
-{
-	while (*pos < len && (s[*pos] == ' ' || s[*pos] == '\t' ||
-						  s[*pos] == '\n' || s[*pos] == '\r'))
-		(*pos)++;
-}
-
-static int
-skip_string(const char *s, size_t len, size_t *pos)
-{
-	size_t		p = *pos;
-
-	if (p >= len || s[p] != '"')
-		return PS_ERR_JSON;
-	p++;
-	while (p < len)
-	{
-		unsigned char c = (unsigned char) s[p];
-
-		if (c == '"')
-		{
-			*pos = p + 1;
-			return PS_OK;
-		}
-		if (c < 0x20)
-			return PS_ERR_JSON;
-		if (c == '\\')
-		{
-			if (p + 1 >= len)
-				return PS_ERR_JSON;
-			c = (unsigned char) s[p + 1];
-			if (c == 'u')
-			{
-				if (p + 6 > len)
-					return PS_ERR_JSON;
-				for (int i = 2; i < 6; i++)
-					if (!isxdigit((unsigned char) s[p + i]))
-						return PS_ERR_JSON;
-				p += 6;
-				continue;
-			}
-			if (strchr("\"\\/bfnrt", c) == NULL || c == '\0')
-				return PS_ERR_JSON;
-			p += 2;
-			continue;
-		}
-		p++;
-	}
-	return PS_ERR_JSON;
-}
-
-static int
-skip_number(const char *s, size_t len, size_t *pos)
-{
-	size_t		p = *pos;
-	size_t		digits;
-
-	if (p < len && s[p] == '-')
-		p++;
-	if (p >= len || !isdigit((unsigned char) s[p]))
-		return PS_ERR_JSON;
-	if (s[p] == '0')
-		p++;
-	else
-		while (p < len && isdigit((unsigned char) s[p]))
-			p++;
-	if (p < len && s[p] == '.')
-	{
-		p++;
-		for (digits = 0; p < len && isdigit((unsigned char) s[p]); digits++)
-			p++;
-		if (digits == 0)
-			return PS_ERR_JSON;
-	}
-	if (p < len && (s[p] == 'e' || s[p] == 'E'))
-	{
-		p++;
-		if (p < len && (s[p] == '+' || s[p] == '-'))
-			p++;
-		for (digits = 0; p < len && isdigit((unsigned char) s[p]); digits++)
-			p++;
-		if (digits == 0)
-			return PS_ERR_JSON;
-	}
-	*pos = p;
-	return PS_OK;
-}
-
-static int
-skip_literal(const char *s, size_t len, size_t *pos, const char *word)
-{
-	size_t		n = strlen(word);
-
-	if (len - *pos < n || memcmp(s + *pos, word, n) != 0)
-		return PS_ERR_JSON;
-	*pos += n;
-	return PS_OK;
-}
-
-static int
-skip_value(const char *s, size_t len, size_t *pos, int depth)
-{
-	int			rc;
-
-	skip_ws(s, len, pos);
-	if (*pos >= len)
-		return PS_ERR_JSON;
-	switch (s[*pos])
-	{
-		case '"':
-			rc = skip_string(s, len, pos);
-			break;
-		case 't':
-			rc = skip_literal(s, len, pos, "true");
-			break;
-		case 'f':
-			rc = skip_literal(s, len, pos, "false");
-			break;
-		case 'n':
-			rc = skip_literal(s, len, pos, "null");
-			break;
-		case '[':
-		case '{':
-			{
-				char		close = s[*pos] == '[' ? ']' : '}';
-				bool		obj = close == '}';
-
-				if (depth >= PS_JSON_DEPTH_MAX)
-					return PS_ERR_LIMIT;
-				(*pos)++;
-				skip_ws(s, len, pos);
-				if (*pos < len && s[*pos] == close)
-				{
-					(*pos)++;
-					rc = PS_OK;
-					break;
-				}
-				for (;;)
-				{
-					if (obj)
-					{
-						skip_ws(s, len, pos);
-						if ((rc = skip_string(s, len, pos)) != PS_OK)
-							return rc;
-						skip_ws(s, len, pos);
-						if (*pos >= len || s[*pos] != ':')
-							return PS_ERR_JSON;
-						(*pos)++;
-					}
-					if ((rc = skip_value(s, len, pos, depth + 1)) != PS_OK)
-						return rc;
-					if (*pos >= len)
-						return PS_ERR_JSON;
-					if (s[*pos] == ',')
-					{
-						(*pos)++;
-						continue;
-					}
-					if (s[*pos] != close)
-						return PS_ERR_JSON;
-					(*pos)++;
-					break;
-				}
-				rc = PS_OK;
-				break;
-			}
-		default:
-			rc = skip_number(s, len, pos);
-			break;
-	}
-	if (rc == PS_OK)
-		skip_ws(s, len, pos);
-	return rc;
-}
-
-int
-ps_json_skip(const char *s, size_t len, size_t *pos)
-{
-	if (*pos > len)
-		return PS_ERR_JSON;
-	return skip_value(s, len, pos, 0);
-}
+#include "ps_json.h"
 
 /* ---------------------------------------------------------------- */
 /* requests and responses                                            */
@@ -227,20 +42,19 @@ ps_rpc_request(ps_buf_t *b, uint64_t id, const char *method,
 			   const char *params, size_t params_len)
 {
 	size_t		pos = 0;
-	size_t		first;
 	int			rc;
 
 	if (!ps_rpc_method_valid(method))
 		return PS_ERR_ARG;
-	skip_ws(params, params_len, &pos);
-	first = pos;
-	if (first >= params_len || (params[first] != '[' && params[first] != '{'))
-		return PS_ERR_JSON;
-	pos = 0;
 	rc = ps_json_skip(params, params_len, &pos);
 	if (rc == PS_ERR_LIMIT)
 		return rc;
 	if (rc != PS_OK || pos != params_len)
+		return PS_ERR_JSON;
+	/* one value, valid: its first non-blank byte says what it is */
+	for (pos = 0; strchr(" \t\r\n", params[pos]) != NULL; pos++)
+		;
+	if (params[pos] != '[' && params[pos] != '{')
 		return PS_ERR_JSON;
 	ps_buf_puts(b, "{\"jsonrpc\":\"2.0\",\"id\":");
 	ps_buf_put_u64(b, id);
@@ -272,106 +86,58 @@ copy_message(char *dst, size_t cap, const char *src)
 			dst[i] = ' ';
 }
 
+/* error.code as int64 when it is an integer token that fits, else 0 */
+static int64_t
+error_code(const json_t *code)
+{
+	const char *t = ps_json_number_text(code);
+	char	   *end;
+	long long	v;
+
+	if (t == NULL || strpbrk(t, ".eE") != NULL)
+		return 0;
+	errno = 0;
+	v = strtoll(t, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	return (int64_t) v;
+}
+
 int
 ps_rpc_parse_response(const char *body, size_t len, ps_rpc_response_t *out)
 {
-	size_t		pos = 0;
-	bool		have_result = false;
-	bool		have_error = false;
+	static const char *const keys[] = {"result", "error"};
+	ps_json_span_t sp[2];
+	json_t	   *e;
 	int			rc;
 
 	memset(out, 0, sizeof(*out));
-	skip_ws(body, len, &pos);
-	if (pos >= len || body[pos] != '{')
-		return PS_ERR_JSON;
-	pos++;
-	skip_ws(body, len, &pos);
-	if (pos < len && body[pos] == '}')
-		return PS_ERR_JSON;		/* empty object: neither member */
-	for (;;)
+	if ((rc = ps_json_object_spans(body, len, keys, 2, sp)) != PS_OK)
+		return rc;
+	if (sp[1].found && body[sp[1].off] == '{')
 	{
-		size_t		key_start;
-		size_t		key_sz;
-		size_t		val_start;
-
-		skip_ws(body, len, &pos);
-		key_start = pos;
-		if ((rc = skip_string(body, len, &pos)) != PS_OK)
-			return rc;
-		key_sz = pos - key_start;
-		skip_ws(body, len, &pos);
-		if (pos >= len || body[pos] != ':')
-			return PS_ERR_JSON;
-		pos++;
-		skip_ws(body, len, &pos);
-		val_start = pos;
-		if ((rc = skip_value(body, len, &pos, 1)) != PS_OK)
-			return rc;
-
-		if (key_sz == 8 && memcmp(body + key_start, "\"result\"", 8) == 0)
-		{
-			size_t		end = pos;
-
-			while (end > val_start && strchr(" \t\r\n", body[end - 1]))
-				end--;
-			out->result_off = val_start;
-			out->result_sz = end - val_start;
-			have_result = true;
-		}
-		else if (key_sz == 7 && memcmp(body + key_start, "\"error\"", 7) == 0 &&
-				 val_start < len && body[val_start] == '{')
-		{
-			size_t		end = pos;
-
-			while (end > val_start && strchr(" \t\r\n", body[end - 1]))
-				end--;
-			out->err_off = val_start;
-			out->err_sz = end - val_start;
-			have_error = true;
-		}
-
-		if (pos >= len)
-			return PS_ERR_JSON;
-		if (body[pos] == ',')
-		{
-			pos++;
-			continue;
-		}
-		if (body[pos] != '}')
-			return PS_ERR_JSON;
-		pos++;
-		break;
-	}
-	skip_ws(body, len, &pos);
-	if (pos != len)
-		return PS_ERR_JSON;
-
-	if (have_error)
-	{
-		json_error_t jerr;
-		json_t	   *e = json_loadb(body + out->err_off, out->err_sz,
-								   JSON_ALLOW_NUL, &jerr);
-		json_t	   *code;
-		json_t	   *msg;
-
 		out->kind = PS_RPC_ERROR;
+		out->err_off = sp[1].off;
+		out->err_sz = sp[1].sz;
 		strcpy(out->err_msg, "(no message)");
-		if (e != NULL)
+		/* valid JSON already: only memory can fail here */
+		if (ps_json_load_exact(body + sp[1].off, sp[1].sz, &e, NULL, 0) == PS_OK)
 		{
-			code = json_object_get(e, "code");
-			msg = json_object_get(e, "message");
-			if (json_is_integer(code))
-				out->err_code = (int64_t) json_integer_value(code);
-			if (json_is_string(msg))
+			json_t	   *msg = json_object_get(e, "message");
+
+			out->err_code = error_code(json_object_get(e, "code"));
+			if (json_is_string(msg) && ps_json_number_text(msg) == NULL)
 				copy_message(out->err_msg, sizeof(out->err_msg),
 							 json_string_value(msg));
 			json_decref(e);
 		}
 		return PS_OK;
 	}
-	if (have_result)
+	if (sp[0].found)
 	{
 		out->kind = PS_RPC_RESULT;
+		out->result_off = sp[0].off;
+		out->result_sz = sp[0].sz;
 		return PS_OK;
 	}
 	return PS_ERR_JSON;

@@ -4,10 +4,11 @@
  *	  response splitting, the retry schedule, Retry-After, the token
  *	  bucket and the size-bounded LRU response cache.
  *
- * Vocabulary: a *span* is an offset and length into a caller's text; a
- * response's result is returned as a span so that the glue hands the
- * exact text to jsonb (numbers such as rentEpoch = 2^64 - 1 stay exact,
- * which a double-based parser would round).  A *bucket* is one
+ * Vocabulary: a *span* is an offset and length into a caller's text
+ * (see ps_json.h, which reads all JSON here); a response's result is
+ * returned as a span so that the glue hands the exact text to jsonb
+ * (numbers such as rentEpoch = 2^64 - 1 stay exact, which a
+ * double-based parser would round).  A *bucket* is one
  * endpoint's token bucket; an *arena* is the caller-owned memory an LRU
  * lives in (shared memory in the glue), addressed by offsets only.
  */
@@ -22,17 +23,6 @@
 
 #define PS_RPC_METHOD_MAX	128	/* longest method name accepted */
 #define PS_RPC_MSG_MAX		256	/* error message bytes kept, with nul */
-#define PS_JSON_DEPTH_MAX	128	/* nesting accepted by ps_json_skip */
-
-/*
- * ps_json_skip skips optional whitespace and one JSON value of `s`
- * (`len` bytes) starting at *pos, then trailing whitespace, and leaves
- * *pos after it.  Validates the grammar of RFC 8259 (strings must be
- * escaped correctly; their UTF-8 is not checked).  Returns PS_OK,
- * PS_ERR_JSON, or PS_ERR_LIMIT beyond PS_JSON_DEPTH_MAX levels.  *pos
- * never exceeds `len`.  Any input is safe; never allocates.
- */
-extern int	ps_json_skip(const char *s, size_t len, size_t *pos);
 
 /*
  * ps_rpc_method_valid says whether `method` is 1 to PS_RPC_METHOD_MAX
@@ -43,7 +33,8 @@ extern bool ps_rpc_method_valid(const char *method);
 /*
  * ps_rpc_request appends the JSON-RPC 2.0 request
  * {"jsonrpc":"2.0","id":<id>,"method":"<method>","params":<params>} to
- * `b`.  `params` (`params_len` bytes) must be one JSON array or object.
+ * `b`.  `params` (`params_len` bytes) must be one JSON array or object
+ * (checked with ps_json_skip) and is copied as given.
  * Returns PS_OK, PS_ERR_ARG for a bad method name, PS_ERR_JSON when the
  * params are not an array or object, or `b`'s error.
  */
@@ -61,7 +52,8 @@ typedef struct ps_rpc_response_t
 	ps_rpc_kind_t kind;
 	size_t		result_off;		/* span of the result value */
 	size_t		result_sz;
-	int64_t		err_code;		/* error.code (0 when not an integer) */
+	int64_t		err_code;		/* error.code (0 when not an integer that
+								 * fits) */
 	char		err_msg[PS_RPC_MSG_MAX];	/* error.message, truncated on a
 											 * UTF-8 boundary, controls as
 											 * spaces */
@@ -72,8 +64,11 @@ typedef struct ps_rpc_response_t
 /*
  * ps_rpc_parse_response reads the body of one JSON-RPC response (not a
  * batch) and fills `out`.  Returns PS_OK when the body is a JSON object
- * with a "result" or an "error" object member; PS_ERR_JSON when it is
- * not JSON or not such an object; PS_ERR_LIMIT when nested too deeply.
+ * with a "result" or an "error" object member (the error wins when
+ * both are there; a name given twice counts once, the last, as in
+ * jsonb); PS_ERR_JSON when it is not JSON or not such an object;
+ * PS_ERR_LIMIT when nested too deeply.  The error object is loaded
+ * with ps_json_load_exact; the result is only scanned, never copied.
  * `out` is unspecified on failure.  Any input is safe.
  */
 extern int	ps_rpc_parse_response(const char *body, size_t len,

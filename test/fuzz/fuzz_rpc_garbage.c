@@ -1,9 +1,10 @@
 /*
  * fuzz_rpc_garbage.c
  *	  Any bytes given to the JSON-RPC response splitter, the JSON
- *	  scanner, Retry-After and TTL-list readers yield a status, never a
- *	  crash; spans stay inside the input, and an accepted body's result
- *	  span is itself one JSON value.  The same bytes as params either
+ *	  scanner and loader, Retry-After and TTL-list readers yield a
+ *	  status, never a crash; what the loader accepts the scanner
+ *	  accepts; spans stay inside the input, and an accepted body's
+ *	  result span is itself one JSON value.  The same bytes as params either
  *	  build a request or are refused.
  */
 #include "fuzz_common.h"
@@ -12,6 +13,7 @@
 
 #include "ps_buf.h"
 #include "ps_error.h"
+#include "ps_json.h"
 #include "ps_rpc.h"
 
 int
@@ -29,6 +31,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = ps_json_skip(s, size, &pos);
 	FUZZ_ASSERT(rc == PS_OK || rc == PS_ERR_JSON || rc == PS_ERR_LIMIT);
 	FUZZ_ASSERT(pos <= size);
+	{
+		/* jansson is the stricter reader: what it loads, the scanner takes */
+		json_t	   *v = NULL;
+		int			lrc = ps_json_load_exact(s, size, &v, NULL, 0);
+
+		FUZZ_ASSERT(lrc == PS_OK || lrc == PS_ERR_JSON);
+		if (lrc == PS_OK)
+		{
+			FUZZ_ASSERT(rc == PS_ERR_LIMIT || (rc == PS_OK && pos == size));
+			json_decref(v);
+		}
+	}
 
 	rc = ps_rpc_parse_response(s, size, &r);
 	FUZZ_ASSERT(rc == PS_OK || rc == PS_ERR_JSON || rc == PS_ERR_LIMIT);

@@ -12,6 +12,7 @@
 
 #include "ps_buf.h"
 #include "ps_error.h"
+#include "ps_json.h"
 #include "ps_rpc.h"
 
 static void
@@ -38,40 +39,6 @@ test_request(void)
 	ps_test_end();
 }
 
-static int
-skip_all(const char *s)
-{
-	size_t		pos = 0;
-	int			rc = ps_json_skip(s, strlen(s), &pos);
-
-	if (rc == PS_OK && pos != strlen(s))
-		return PS_ERR_JSON;
-	return rc;
-}
-
-static void
-test_scanner(void)
-{
-	static const char *good[] = {"0", "-1.5e+3", "\"a\\u00e9\\n\"", "true", "null",
-		" [ ] ", "{}", "{\"a\":[1,{\"b\":false}],\"c\":\"\"}", "18446744073709551615"};
-	static const char *bad[] = {"", "01", "1.", "-", "\"abc", "\"\\x\"", "[1 2]",
-		"{\"a\" 1}", "{a:1}", "tru", "[", "\"\\u12g4\"", "{\"a\":1,}", "\"\x01\""};
-	char		deep[2 * PS_JSON_DEPTH_MAX + 8];
-
-	ps_test_begin("JSON scanner accepts valid and rejects invalid text");
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		if (skip_all(good[i]) != PS_OK)
-			ps_test_fail(__FILE__, __LINE__, "rejected %s", good[i]);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (skip_all(bad[i]) == PS_OK)
-			ps_test_fail(__FILE__, __LINE__, "accepted %s", bad[i]);
-	memset(deep, '[', PS_JSON_DEPTH_MAX + 1);
-	memset(deep + PS_JSON_DEPTH_MAX + 1, ']', PS_JSON_DEPTH_MAX + 1);
-	deep[2 * PS_JSON_DEPTH_MAX + 2] = '\0';
-	CHECK_INT(skip_all(deep), PS_ERR_LIMIT);
-	ps_test_end();
-}
-
 static void
 test_response(void)
 {
@@ -95,6 +62,31 @@ test_response(void)
 	CHECK_STR(r.err_msg, "Invalid params:  bad");
 	ps_test_end();
 
+	ps_test_begin("error wins over result; the last of a repeated name counts");
+	{
+		const char *both = "{\"result\":1,\"error\":{\"code\":-32005,\"message\":\"Node is behind\"}}";
+		const char *twice = "{\"result\":1, \"result\" : [2] }";
+		const char *big = "{\"error\":{\"code\":99999999999999999999,\"message\":\"m\"}}";
+		const char *real = "{\"error\":{\"code\":-32000.5,\"message\":7}}";
+
+		CHECK_INT(ps_rpc_parse_response(both, strlen(both), &r), PS_OK);
+		CHECK_INT(r.kind, PS_RPC_ERROR);
+		CHECK_INT(r.err_code, -32005);
+		CHECK_STR(r.err_msg, "Node is behind");
+		CHECK_INT(ps_rpc_parse_response(twice, strlen(twice), &r), PS_OK);
+		CHECK_INT(r.kind, PS_RPC_RESULT);
+		CHECK_INT(r.result_sz, 3);
+		CHECK(memcmp(twice + r.result_off, "[2]", 3) == 0);
+		/* a code past int64 or not an integer reads as 0; the message stays */
+		CHECK_INT(ps_rpc_parse_response(big, strlen(big), &r), PS_OK);
+		CHECK_INT(r.err_code, 0);
+		CHECK_STR(r.err_msg, "m");
+		CHECK_INT(ps_rpc_parse_response(real, strlen(real), &r), PS_OK);
+		CHECK_INT(r.err_code, 0);
+		CHECK_STR(r.err_msg, "(no message)");
+	}
+	ps_test_end();
+
 	ps_test_begin("null result, garbage and non-responses");
 	CHECK_INT(ps_rpc_parse_response("{\"result\":null}", 15, &r), PS_OK);
 	CHECK_INT(r.result_sz, 4);
@@ -104,6 +96,9 @@ test_response(void)
 	CHECK_INT(ps_rpc_parse_response("<html>502</html>", 16, &r), PS_ERR_JSON);
 	CHECK_INT(ps_rpc_parse_response("{\"result\":1} x", 14, &r), PS_ERR_JSON);
 	CHECK_INT(ps_rpc_parse_response("{\"result\":1", 11, &r), PS_ERR_JSON);
+	CHECK_INT(ps_rpc_parse_response("{\"result\":1}\0x", 14, &r), PS_ERR_JSON);
+	CHECK_INT(ps_rpc_parse_response("{\"error\":\"x\"}", 13, &r), PS_ERR_JSON);
+	CHECK_INT(ps_rpc_parse_response("{\"result\":01}", 13, &r), PS_ERR_JSON);
 	ps_test_end();
 
 	ps_test_begin("long error message is cut on a UTF-8 boundary");
@@ -365,7 +360,6 @@ int
 main(void)
 {
 	test_request();
-	test_scanner();
 	test_response();
 	test_backoff();
 	test_retry_after();
