@@ -12,7 +12,9 @@ A=$(new_program)
 ok $? "a fresh scripted program with the fixture_dex IDL" || finish
 cleanup() {
     q "DROP TRIGGER IF EXISTS itest_isolation ON solana.events;
-       DROP FUNCTION IF EXISTS public.itest_isolation_refuse()" >/dev/null 2>&1
+       DROP FUNCTION IF EXISTS public.itest_isolation_refuse();
+       DROP TRIGGER IF EXISTS itest_isolation ON solana.accounts;
+       DROP FUNCTION IF EXISTS public.itest_isolation_refuse_account()" >/dev/null 2>&1
 }
 trap cleanup EXIT
 q "CREATE FUNCTION public.itest_isolation_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$
@@ -66,6 +68,32 @@ is "$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_solana ingest
 S4=$(control execute "$(cancelled 4)" | jfield signature)
 wait_for 15 "SELECT count(*) = 2 FROM solana.events WHERE signature = '$S4'"
 ok $? "ingestion goes on"
+
+# an account state refused by a trigger on solana.accounts: the other
+# account of the same snapshot batch is stored
+X=$(q "SELECT solana.pubkey(decode(md5(random()::text) || md5(random()::text), 'hex'))")
+Y=$(q "SELECT solana.pubkey(decode(md5(random()::text) || md5(random()::text), 'hex'))")
+control setAccount "{\"address\": \"$X\", \"data_b64\": \"AQID\", \"lamports\": 1000000}" >/dev/null
+control setAccount "{\"address\": \"$Y\", \"data_b64\": \"BAUG\", \"lamports\": 1000000}" >/dev/null
+q "CREATE FUNCTION public.itest_isolation_refuse_account() RETURNS trigger LANGUAGE plpgsql AS \$\$
+   BEGIN
+       IF NEW.pubkey = '$X'::solana.pubkey THEN
+           RAISE EXCEPTION 'account refused by the test' USING ERRCODE = 'P0001';
+       END IF;
+       RETURN NEW;
+   END \$\$;
+   CREATE TRIGGER itest_isolation BEFORE INSERT OR UPDATE ON solana.accounts
+       FOR EACH ROW EXECUTE FUNCTION public.itest_isolation_refuse_account()" >/dev/null
+XS=$(q "SELECT solana.subscribe('account', '$X'); SELECT solana.subscribe('account', '$Y')" | tr '\n' ' ')
+wait_for 20 "SELECT EXISTS (SELECT 1 FROM solana.accounts WHERE pubkey = '$Y' AND data = '\\x040506')"
+ok $? "the other account of the batch is stored"
+wait_for 10 "SELECT EXISTS (SELECT 1 FROM solana.ingest_errors WHERE sqlstate = 'P0001'
+               AND message LIKE 'state of account $X at slot % could not be written: account refused by the test; skipped'
+               AND raw = 'AQID')"
+ok $? "the refused account state is in ingest_errors with the SQLSTATE and its data (base64)"
+is "$(q "SELECT count(*) FROM solana.accounts WHERE pubkey = '$X'")" "0" "the refused state is not stored"
+q "DROP TRIGGER itest_isolation ON solana.accounts; DROP FUNCTION public.itest_isolation_refuse_account()" >/dev/null
+for id in $XS; do q "SELECT solana.unsubscribe($id)" >/dev/null; done
 
 cleanup
 q "SELECT solana.unsubscribe($SUB)" >/dev/null
