@@ -332,7 +332,7 @@ solana_ws_socket(solana_ws *ws, uint32 *events)
 void
 solana_ws_service(solana_ws *ws)
 {
-	int			i;
+	int			idle;
 	uint64		start;
 
 	if (ws->ctx == NULL)
@@ -341,25 +341,29 @@ solana_ws_service(solana_ws *ws)
 	 * A negative timeout polls without waiting.  One call reads one
 	 * chunk (a few kB) of the socket, and may leave parts it already
 	 * read for "forced service": keep servicing while messages arrive
-	 * or wait inside libwebsockets.  After SOLANA_WS_SERVICE_BYTES in
-	 * one call, return so the caller can write what came, and set our
-	 * latch so that its next wait returns at once for the rest.
+	 * or wait inside libwebsockets (eight calls in a row without a
+	 * byte end it: never a busy loop).  After SOLANA_WS_SERVICE_BYTES
+	 * in one call, return so the caller can write what came, and set
+	 * our latch so that its next wait returns at once for the rest.
 	 */
 	start = ws->rx_total;
-	for (i = 0; i < 1000000; i++)
+	for (idle = 0;;)
 	{
 		uint64		before = ws->rx_total;
 
 		lws_service(ws->ctx, -1);
 		if (ws->state == SOLANA_WS_CLOSED)
 			return;
-		if (ws->rx_total == before &&
-			lws_service_adjust_timeout(ws->ctx, 1, 0) != 0)
-			return;
+		if (ws->rx_total != before)
+			idle = 0;
+		else if (lws_service_adjust_timeout(ws->ctx, 1, 0) != 0 || ++idle >= 8)
+			return;				/* nothing buffered, or no progress */
 		if (ws->rx_total - start > SOLANA_WS_SERVICE_BYTES)
-			break;
+		{
+			SetLatch(MyLatch);
+			return;
+		}
 	}
-	SetLatch(MyLatch);
 }
 
 bool
