@@ -22,7 +22,8 @@
 //        a body that long).
 //   GET /_log     every recorded request: {path, id, timestamp, signature,
 //                 body, verified, reason, at (ms since epoch), answer}
-//   GET /_stats   {"total", "verified", "unverified", "max_in_flight":
+//   GET /_stats   {"total", "verified", "unverified", "last_verified_at"
+//                 (ms since epoch, fractional), "max_in_flight":
 //                 {"/path": n}}: n is the most requests to a path that
 //                 were open at once (counted from the arrival of a
 //                 request's headers until just before its answer is
@@ -94,7 +95,7 @@ if (args.control) {
   Object.assign(dflt, c.default || {});
 }
 let log = [];
-let total = 0, verified = 0, unverified = 0;
+let total = 0, verified = 0, unverified = 0, lastVerifiedAt = null;
 let inFlight = {}, maxInFlight = {};
 const hanging = new Set();
 
@@ -135,9 +136,11 @@ const server = http.createServer(async (req, res) => {
     return json(200, { ok: true });
   }
   if (p === '/_log') return json(200, log);
-  if (p === '/_stats') return json(200, { total, verified, unverified, max_in_flight: maxInFlight });
+  if (p === '/_stats') {
+    return json(200, { total, verified, unverified, last_verified_at: lastVerifiedAt, max_in_flight: maxInFlight });
+  }
   if (p === '/_reset') {
-    log = []; total = verified = unverified = 0; maxInFlight = {};
+    log = []; total = verified = unverified = 0; maxInFlight = {}; lastVerifiedAt = null;
     return json(200, { ok: true });
   }
 
@@ -149,7 +152,10 @@ const server = http.createServer(async (req, res) => {
     if (reason === null) break;
   }
   total++;
-  if (reason === null) verified++; else unverified++;
+  if (reason === null) {
+    verified++;
+    lastVerifiedAt = performance.timeOrigin + performance.now();
+  } else unverified++;
   const answer = answerFor(p);
   if (!args.noRecord) {
     const rec = {
