@@ -51,10 +51,15 @@
 #define NUM_DSCALE_MASK		0x3FFF
 /* |mantissa| < 2^128 has at most 39 decimal digits, times 10^3: 11 */
 #define NUM_MAX_DIGITS		12
+/* bytes numeric_make may write, rounded up to keep buffers aligned */
+#define NUM_BUF_SZ			MAXALIGN(VARHDRSZ + 4 + NUM_MAX_DIGITS * sizeof(int16))
 
-/* exact mantissa x 10^exponent at display scale max(-exponent, 0) */
+/*
+ * exact mantissa x 10^exponent at display scale max(-exponent, 0),
+ * written to dst_opt (NUM_BUF_SZ bytes, 4-byte aligned) or palloc'd
+ */
 static Datum
-numeric_make(__int128 m, int exponent)
+numeric_make(char *dst_opt, __int128 m, int exponent)
 {
 	unsigned __int128 u = m < 0 ? -(unsigned __int128) m : (unsigned __int128) m;
 	int16		d[NUM_MAX_DIGITS];	/* least significant first */
@@ -109,7 +114,7 @@ numeric_make(__int128 m, int exponent)
 	neg = m < 0 && k > 0;
 	hdr = (dscale <= NUM_SHORT_DSCALE_MAX && weight <= 63 && weight >= -64) ? 2 : 4;
 	sz = VARHDRSZ + hdr + (k - z) * sizeof(int16);
-	res = palloc(sz);
+	res = dst_opt ? dst_opt : palloc(sz);
 	SET_VARSIZE(res, sz);
 	out = (uint16 *) (res + VARHDRSZ);
 	if (hdr == 2)
@@ -128,14 +133,14 @@ numeric_make(__int128 m, int exponent)
 }
 
 static Datum
-numeric_from_u64(uint64 v)
+numeric_from_u64(char *dst_opt, uint64 v)
 {
-	return numeric_make(v, 0);
+	return numeric_make(dst_opt, v, 0);
 }
 
 /* exact mantissa x 10^exponent, or null past the exponent limit */
 static Datum
-numeric_scaled(__int128 m, int64 exponent, bool *isnull)
+numeric_scaled(char *dst_opt, __int128 m, int64 exponent, bool *isnull)
 {
 	if (exponent > PS_ORACLE_EXPONENT_MAX || exponent < -PS_ORACLE_EXPONENT_MAX)
 	{
@@ -143,26 +148,26 @@ numeric_scaled(__int128 m, int64 exponent, bool *isnull)
 		return (Datum) 0;
 	}
 	*isnull = false;
-	return numeric_make(m, (int) exponent);
+	return numeric_make(dst_opt, m, (int) exponent);
 }
 
-/* text of n bytes, without a C string in between */
+/* text of n bytes into dst (VARHDRSZ + n bytes, 4-byte aligned) */
 static Datum
-text_datum(const char *s, size_t n)
+text_datum(char *dst, const char *s, size_t n)
 {
-	text	   *t = (text *) palloc(VARHDRSZ + n);
+	text	   *t = (text *) dst;
 
 	SET_VARSIZE(t, VARHDRSZ + n);
 	memcpy(VARDATA(t), s, n);
 	return PointerGetDatum(t);
 }
 
-/* the 32 bytes as 64 lowercase hex digits, text */
+/* the 32 bytes as 64 lowercase hex digits, text into dst (VARHDRSZ + 64) */
 static Datum
-hex32_datum(const uint8 b[32])
+hex32_datum(char *dst, const uint8 b[32])
 {
 	static const char digits[] = "0123456789abcdef";
-	text	   *t = (text *) palloc(VARHDRSZ + 64);
+	text	   *t = (text *) dst;
 	char	   *d = VARDATA(t);
 
 	SET_VARSIZE(t, VARHDRSZ + 64);
@@ -264,33 +269,41 @@ solana_pyth_price(PG_FUNCTION_ARGS)
 	bool		n[14] = {0};
 	int			rc;
 
+	/* the varlena values, on the stack: heap_form_tuple copies them */
+	struct
+	{
+		char		num[6][NUM_BUF_SZ];
+		char		hex[VARHDRSZ + 64];
+		char		level[VARHDRSZ + 8];
+	}			pg_attribute_aligned(MAXIMUM_ALIGNOF) buf;
+
 	check_owner(fcinfo, 1, owners, owner_keys, &owners_decoded, "Pyth receiver");
 	rc = ps_oracle_pyth_read((const uint8 *) VARDATA_ANY(data), len, &p);
 	if (rc != PS_OK)
 		raise_data(rc, "Pyth PriceUpdateV2", len);
 	desc = solana_result_desc(fcinfo);
-	v[0] = hex32_datum(p.feed_id);
-	v[1] = numeric_scaled(p.price, p.exponent, &n[1]);
-	v[2] = numeric_scaled(p.conf, p.exponent, &n[2]);
+	v[0] = hex32_datum(buf.hex, p.feed_id);
+	v[1] = numeric_scaled(buf.num[0], p.price, p.exponent, &n[1]);
+	v[2] = numeric_scaled(buf.num[1], p.conf, p.exponent, &n[2]);
 	v[3] = Int32GetDatum(p.exponent);
 	v[4] = Int64GetDatum(p.publish_time);
 	v[5] = Int64GetDatum(p.prev_publish_time);
-	v[6] = numeric_scaled(p.ema_price, p.exponent, &n[6]);
-	v[7] = numeric_scaled(p.ema_conf, p.exponent, &n[7]);
-	v[8] = numeric_from_u64(p.posted_slot);
-	v[9] = p.full ? text_datum("Full", 4) : text_datum("Partial", 7);
+	v[6] = numeric_scaled(buf.num[2], p.ema_price, p.exponent, &n[6]);
+	v[7] = numeric_scaled(buf.num[3], p.ema_conf, p.exponent, &n[7]);
+	v[8] = numeric_from_u64(buf.num[4], p.posted_slot);
+	v[9] = p.full ? text_datum(buf.level, "Full", 4) : text_datum(buf.level, "Partial", 7);
 	v[10] = Int32GetDatum(p.num_signatures);
 	n[10] = p.full;
-	v[11] = pubkey_datum(p.write_authority);
+	v[11] = PointerGetDatum(p.write_authority);
 	v[12] = Int64GetDatum(p.price);
-	v[13] = numeric_from_u64(p.conf);
+	v[13] = numeric_from_u64(buf.num[5], p.conf);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, n)));
 }
 
 static void
 sb_decimal(const ps_sb_decimal_t *d, Datum *v, bool *n)
 {
-	*v = numeric_scaled(d->mantissa, -(int64) d->scale, n);
+	*v = numeric_scaled(NULL, d->mantissa, -(int64) d->scale, n);
 }
 
 /*
@@ -347,7 +360,7 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 						 errmsg("current_slot %s is not a slot number", s)));
 			if (ps_oracle_sb_pull_median(f, slot, f->max_staleness, f->min_sample_size,
 										 &med, &cnt))
-				v[2] = numeric_scaled(med, -PS_ORACLE_SB_PULL_SCALE, &n[2]);
+				v[2] = numeric_scaled(NULL, med, -PS_ORACLE_SB_PULL_SCALE, &n[2]);
 			else
 				n[2] = true;
 			v[4] = Int32GetDatum(cnt);
@@ -355,16 +368,16 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 		else
 		{
 			if (f->result_slot != 0)
-				v[2] = numeric_scaled(f->value, -PS_ORACLE_SB_PULL_SCALE, &n[2]);
+				v[2] = numeric_scaled(NULL, f->value, -PS_ORACLE_SB_PULL_SCALE, &n[2]);
 			else
 				n[2] = true;
 			v[4] = Int32GetDatum(f->num_samples);
 		}
-		v[3] = numeric_scaled(f->std_dev, -PS_ORACLE_SB_PULL_SCALE, &n[3]);
+		v[3] = numeric_scaled(NULL, f->std_dev, -PS_ORACLE_SB_PULL_SCALE, &n[3]);
 		n[3] = n[3] || f->result_slot == 0;
-		v[5] = numeric_from_u64(f->result_slot);
+		v[5] = numeric_from_u64(NULL, f->result_slot);
 		v[6] = Int64GetDatum(f->last_update_timestamp);
-		v[7] = numeric_make(f->value, 0);
+		v[7] = numeric_make(NULL, f->value, 0);
 		v[8] = Int32GetDatum(PS_ORACLE_SB_PULL_SCALE);
 		v[9] = pubkey_datum(f->authority);
 		v[10] = pubkey_datum(f->queue);
@@ -388,10 +401,10 @@ solana_switchboard_price(PG_FUNCTION_ARGS)
 			n[2] = true;
 		sb_decimal(&r->std_deviation, &v[3], &n[3]);
 		v[4] = Int32GetDatum((int32) Min(r->num_success, (uint32) PG_INT32_MAX));
-		v[5] = numeric_from_u64(r->round_open_slot);
+		v[5] = numeric_from_u64(NULL, r->round_open_slot);
 		v[6] = Int64GetDatum(r->round_open_timestamp);
 		n[6] = r->num_success == 0;
-		v[7] = numeric_make(r->result.mantissa, 0);
+		v[7] = numeric_make(NULL, r->result.mantissa, 0);
 		v[8] = Int32GetDatum((int32) Min(r->result.scale, (uint32) PG_INT32_MAX));
 		v[9] = pubkey_datum(a->authority);
 		v[10] = pubkey_datum(a->queue_pubkey);
