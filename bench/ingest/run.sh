@@ -22,7 +22,10 @@
 #   node      onLogs (@solana/web3.js) + Anchor coder + one INSERT per
 #             event (`pg`), NODE_TX transactions
 # with the worker's and the replayer's CPU (utime+stime from /proc over
-# the same interval) to show which one is the bottleneck.
+# the same interval) and the share of the interval each *wanted* a CPU
+# (on one or runnable in the queue, /proc/PID/schedstat): on a loaded
+# machine a saturated process gets only part of a core but wants one
+# all the time.
 # PHASES (default "copy backfill node") picks the phases after
 # live; CONF adds one postgresql.conf line (e.g. a solana.ingest_* GUC).
 # PERF=live or PERF=backfill records the worker with `perf record -g`
@@ -73,6 +76,8 @@ q "SELECT solana.create_event_partitions(299000000, 301000000)" >/dev/null
 
 now_ms() { date +%s%3N; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# ns on a CPU + ns runnable but waiting for one (the process wanted a CPU)
+sched_ns() { awk '{printf "%.0f\n", $1 + $2}' "/proc/$1/schedstat"; }
 hz=$(getconf CLK_TCK)
 worker_pid() { q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_solana ingest'"; }
 stat() { curl -s "$CTL/stats"; }
@@ -89,6 +94,7 @@ worker_run() {
     wpid=$(worker_pid)
     last=$(sfield "$(curl -s "$CTL/arm" -d "{\"mode\": \"$mode\", \"count\": $TX}")" last)
     c0=$(cpu_ticks "$wpid"); r0=$(sfield "$(stat)" cpu_ms)
+    w0=$(sched_ns "$wpid"); p0=$(sched_ns "$rep_pid")
     perf_pid=
     if [ "${PERF:-}" = "$mode" ]; then
         perf record -q -g -p "$wpid" -o "$out/perf-$mode.data" >/dev/null 2>&1 &
@@ -107,16 +113,19 @@ worker_run() {
     seen=$(q "SELECT count(*) FROM solana.transactions_seen")
     [ "$seen" = "$TX" ] || { echo "only $seen of $TX transactions written" >&2; return 1; }
     errs=$(q "SELECT count(*) FROM solana.ingest_errors")
-    python3 - "$mode" "$s" "$t_end" "$events" "$errs" "$(cpu_ticks "$wpid")" "$c0" "$r0" "$hz" "$TX" <<'PY'
+    python3 - "$mode" "$s" "$t_end" "$events" "$errs" "$(cpu_ticks "$wpid")" "$c0" "$r0" "$hz" "$TX" \
+        "$(sched_ns "$wpid")" "$w0" "$(sched_ns "$rep_pid")" "$p0" <<'PY'
 import json, sys
-mode, s, t_end, events, errs, c1, c0, r0, hz, tx = sys.argv[1:]
+mode, s, t_end, events, errs, c1, c0, r0, hz, tx, w1, w0, p1, p0 = sys.argv[1:]
 s = json.loads(s)
 secs = (int(t_end) - s["first_ms"]) / 1000
 print(json.dumps({"impl": mode, "transactions": int(tx), "rows": int(events), "errors": int(errs),
                   "secs": secs, "rate": int(events) / secs,
                   "worker_cpu": (int(c1) - int(c0)) / int(hz) / secs,
                   "worker_us_per_row": (int(c1) - int(c0)) / int(hz) * 1e6 / int(events),
-                  "replayer_cpu": (s["cpu_ms"] - float(r0)) / 1000 / secs}))
+                  "replayer_cpu": (s["cpu_ms"] - float(r0)) / 1000 / secs,
+                  "worker_busy": (int(w1) - int(w0)) / 1e9 / secs,
+                  "replayer_busy": (int(p1) - int(p0)) / 1e9 / secs}))
 PY
 }
 
@@ -164,8 +173,8 @@ copy = med("copy", "rate") if "copy" in rows else float("nan")
 node = med("node", "rate") if "node" in rows else float("nan")
 print(f"median of {sys.argv[2]} runs; load average {sys.argv[3]} before, {sys.argv[4]} after")
 print()
-print("| path | rows | rows/s (median) | vs COPY | vs Node pattern | worker CPU | worker CPU per row | replayer CPU |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| path | rows | rows/s (median) | vs COPY | vs Node pattern | worker CPU | worker wants CPU | worker CPU per row | replayer CPU | replayer wants CPU |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 names = {"live": "worker, live (logsNotification)", "backfill": "worker, backfill (getSignaturesForAddress + getTransaction)",
          "copy": "COPY solana.events FROM (same rows)", "node": "Node: onLogs + Anchor coder + INSERT per event"}
 for k in ("live", "backfill", "copy", "node"):
@@ -175,5 +184,7 @@ for k in ("live", "backfill", "copy", "node"):
     wc = f"{100 * med(k, 'worker_cpu'):.0f}%" if rows[k][0].get("worker_cpu") is not None else "-"
     rc = f"{100 * med(k, 'replayer_cpu'):.0f}%" if "replayer_cpu" in rows[k][0] else "-"
     us = f"{med(k, 'worker_us_per_row'):.0f} µs" if rows[k][0].get("worker_us_per_row") is not None else "-"
-    print(f"| {names[k]} | {int(med(k, 'rows')):,} | {rate:,.0f} | {100 * rate / copy:.0f}% | {rate / node:.1f}x | {wc} | {us} | {rc} |")
+    wb = f"{100 * med(k, 'worker_busy'):.0f}%" if rows[k][0].get("worker_busy") is not None else "-"
+    rb = f"{100 * med(k, 'replayer_busy'):.0f}%" if rows[k][0].get("replayer_busy") is not None else "-"
+    print(f"| {names[k]} | {int(med(k, 'rows')):,} | {rate:,.0f} | {100 * rate / copy:.0f}% | {rate / node:.1f}x | {wc} | {wb} | {us} | {rc} | {rb} |")
 PY
