@@ -91,7 +91,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
-    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when that worker no longer holds the job';
+    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when another worker has claimed the job since';
 
 CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
                                       worker text DEFAULT NULL)
@@ -144,7 +144,10 @@ BEGIN
         RAISE EXCEPTION 'job % does not exist', coalesce(job_id::text, 'NULL')
             USING ERRCODE = '22023';
     END IF;
-    IF worker IS NULL OR j.state = 'cancelled' THEN
+    -- still this worker's (its lease expired and was reaped, or it
+    -- finished or requeued the job itself): the plain false / NULL
+    IF worker IS NULL OR j.state = 'cancelled'
+       OR j.lease_owner IS NOT DISTINCT FROM worker THEN
         RETURN;
     END IF;
     RAISE EXCEPTION 'job % is not held by worker "%"', job_id, worker
@@ -152,7 +155,7 @@ BEGIN
               DETAIL = CASE WHEN j.state = 'running'
                             THEN pg_catalog.format('The job is running under worker %s (attempt %s); the lease of "%s" expired and the job was claimed again.',
                                                    coalesce('"' || j.lease_owner || '"', 'unnamed'), j.attempts, worker)
-                            ELSE pg_catalog.format('The job is %s (attempt %s, last worker %s).',
+                            ELSE pg_catalog.format('The job is %s; its last attempt (%s) was run by worker %s.',
                                                    j.state, j.attempts, coalesce('"' || j.lease_owner || '"', 'unnamed'))
                        END,
               HINT = 'A worker whose lease expired must drop the job: another attempt owns it.';
@@ -201,7 +204,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION solana.fail(bigint, text, interval, boolean, text) IS
-    'record a failed attempt: back to queued after a backoff (or retry_in), dead when out of attempts, failed when retry is false; returns the new state, NULL when the job was not running; with worker, 55000 when that worker no longer holds the job';
+    'record a failed attempt: back to queued after a backoff (or retry_in), dead when out of attempts, failed when retry is false; returns the new state, NULL when the job was not running; with worker, 55000 when another worker has claimed the job since';
 
 CREATE FUNCTION solana.heartbeat(id bigint, lease interval DEFAULT '30 seconds',
                                  worker text DEFAULT NULL)
@@ -223,7 +226,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION solana.heartbeat(bigint, interval, text) IS
-    'extend the lease of a running job to now() + lease; false when it is no longer running; with worker, 55000 when that worker no longer holds the job';
+    'extend the lease of a running job to now() + lease; false when it is no longer running; with worker, 55000 when another worker has claimed the job since';
 
 CREATE OR REPLACE FUNCTION solana.release(ids bigint[], worker text DEFAULT NULL)
 RETURNS integer LANGUAGE plpgsql VOLATILE AS $$

@@ -571,10 +571,10 @@ REVOKE ALL ON FUNCTION solana._reap(text) FROM PUBLIC;
 
 -- A worker that passes its name (the worker given to solana.claim) to
 -- complete, fail and heartbeat acts only on a job it still holds: when
--- the lease was lost (expired and returned to the queue, claimed by
--- another worker, finished) the call raises 55000 instead of touching
--- the row.  Without a name the old behaviour stays: any running job.
--- An expired lease nobody took over yet still belongs to its holder.
+-- its lease expired and another worker claimed the job since, the call
+-- raises 55000 instead of touching the row.  Without a name the old
+-- behaviour stays: any running job.  An expired lease nobody took over
+-- yet still belongs to its holder.
 CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL,
                                 worker text DEFAULT NULL)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
@@ -606,7 +606,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
-    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when that worker no longer holds the job';
+    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when another worker has claimed the job since';
 
 CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
                                       worker text DEFAULT NULL)
@@ -651,8 +651,10 @@ COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
 
 -- solana._lease_lost explains why a complete, fail or heartbeat found
 -- no running job to act on: 22023 when the job does not exist, 55000
--- when `worker` is given and does not hold it (unless it was
--- cancelled, which the plain false/NULL answer already tells).
+-- when `worker` is given and another worker has claimed the job since
+-- (it runs or ran under another lease_owner).  A job still last held
+-- by `worker` (lease reaped but not claimed again, already finished or
+-- requeued by it) or cancelled gets the plain false / NULL answer.
 CREATE FUNCTION solana._lease_lost(job_id bigint, worker text) RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -663,7 +665,10 @@ BEGIN
         RAISE EXCEPTION 'job % does not exist', coalesce(job_id::text, 'NULL')
             USING ERRCODE = '22023';
     END IF;
-    IF worker IS NULL OR j.state = 'cancelled' THEN
+    -- still this worker's (its lease expired and was reaped, or it
+    -- finished or requeued the job itself): the plain false / NULL
+    IF worker IS NULL OR j.state = 'cancelled'
+       OR j.lease_owner IS NOT DISTINCT FROM worker THEN
         RETURN;
     END IF;
     RAISE EXCEPTION 'job % is not held by worker "%"', job_id, worker
@@ -671,7 +676,7 @@ BEGIN
               DETAIL = CASE WHEN j.state = 'running'
                             THEN pg_catalog.format('The job is running under worker %s (attempt %s); the lease of "%s" expired and the job was claimed again.',
                                                    coalesce('"' || j.lease_owner || '"', 'unnamed'), j.attempts, worker)
-                            ELSE pg_catalog.format('The job is %s (attempt %s, last worker %s).',
+                            ELSE pg_catalog.format('The job is %s; its last attempt (%s) was run by worker %s.',
                                                    j.state, j.attempts, coalesce('"' || j.lease_owner || '"', 'unnamed'))
                        END,
               HINT = 'A worker whose lease expired must drop the job: another attempt owns it.';
@@ -770,7 +775,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION solana.fail(bigint, text, interval, boolean, text) IS
-    'record a failed attempt: back to queued after a backoff (or retry_in), dead when out of attempts, failed when retry is false; returns the new state, NULL when the job was not running; with worker, 55000 when that worker no longer holds the job';
+    'record a failed attempt: back to queued after a backoff (or retry_in), dead when out of attempts, failed when retry is false; returns the new state, NULL when the job was not running; with worker, 55000 when another worker has claimed the job since';
 
 CREATE FUNCTION solana.heartbeat(id bigint, lease interval DEFAULT '30 seconds',
                                  worker text DEFAULT NULL)
@@ -792,7 +797,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION solana.heartbeat(bigint, interval, text) IS
-    'extend the lease of a running job to now() + lease; false when it is no longer running; with worker, 55000 when that worker no longer holds the job';
+    'extend the lease of a running job to now() + lease; false when it is no longer running; with worker, 55000 when another worker has claimed the job since';
 
 -- solana.release gives claimed jobs back without using an attempt: a
 -- worker shutting down returns what it has not finished (the built-in
