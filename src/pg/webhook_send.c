@@ -253,10 +253,14 @@ slot_free(wh_slot *s)
 static bool
 host_allowlisted(const char *url)
 {
-	CURLU	   *u = curl_url();
+	CURLU	   *u;
 	char	   *host = NULL;
 	bool		ok = false;
 
+	/* the common case: no allowlist, nothing to parse */
+	if (solana_webhook_allowed_hosts == NULL || solana_webhook_allowed_hosts[0] == '\0')
+		return false;
+	u = curl_url();
 	if (u == NULL)
 		return false;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
