@@ -37,7 +37,7 @@
  * weight within [-64, 63], else in the 4-byte long header.  Leading and
  * trailing zero digits are never stored and zero is positive with
  * weight 0, so the bytes are those numeric_in makes from the same value
- * and scale (sql/oracles.sql checks the text on a grid).
+ * and scale (sql/oracles.sql compares text and stored size on a grid).
  */
 #define NUM_NBASE			10000
 #define NUM_POS				0x0000
