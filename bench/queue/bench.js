@@ -1,8 +1,12 @@
 // bench/queue/bench.js: enqueue and claim+complete rates of solana.claim,
 // graphile-worker, pg-boss and a hand-written SKIP LOCKED loop (the
 // ceiling), on one PostgreSQL database, all driven from Node with `pg`
-// so that every system pays the same client cost.  Prints one JSON line
-// per measurement: {"system", "op", "jobs", "workers", "jobs_per_sec"}.
+// so that every system pays the same client cost.  pg_solana and the
+// ceiling use named (prepared) statements, as graphile-worker does.
+// Prints one JSON line per measurement: {"system", "op", "jobs",
+// "workers", "jobs_per_sec"}.  The "1 call per job/batch" ops complete
+// the previous claim and claim the next in one round trip
+// (solana.complete_and_claim; the ceiling's one statement does the same).
 //   node bench.js <connection string> [jobs] [workers]
 'use strict';
 const { Client } = require('pg');
@@ -13,6 +17,8 @@ const conn = process.argv[2];
 const N = Number(process.argv[3] || 20000);
 const W = Number(process.argv[4] || 4);
 const BATCH = 10;
+const ONE_CALL = 'claim+complete, 1 call per job';
+const ONE_CALL_BATCH = `claim+complete batch ${BATCH}, 1 call per batch`;
 
 async function clients(n) {
     const cs = [];
@@ -50,6 +56,21 @@ async function drain(cs, claimOnce) {
         }
     });
 }
+// drain with one round trip per turn: `turn(client, prevIds)` completes
+// prevIds and returns the ids it claimed; the last claim is completed
+// by a final turn
+async function drainCombined(cs, turn) {
+    let claimed = 0;
+    return timed(cs, async (c) => {
+        let prev = [];
+        while (claimed < N || prev.length > 0) {
+            const ids = await turn(c, prev);
+            prev = ids;
+            claimed += ids.length;
+            if (ids.length === 0 && claimed < N) await new Promise(r => setTimeout(r, 1));
+        }
+    });
+}
 
 async function benchSolana(cs, admin) {
     const reset = () => admin.query("DELETE FROM solana.jobs WHERE queue = 'bench'");
@@ -59,9 +80,14 @@ async function benchSolana(cs, admin) {
         "SELECT solana.enqueue('bench', 'noop', $1::jsonb)", i => [{ i }]));
     await admin.query('VACUUM ANALYZE solana.jobs');
     report('pg_solana', 'claim+complete', await drain(cs, async (c) => {
-        const r = await c.query("SELECT id FROM solana.claim('bench', NULL, 1)");
-        for (const row of r.rows) await c.query('SELECT solana.complete($1)', [row.id]);
+        const r = await c.query({ name: 'sol_claim', text: "SELECT id FROM solana.claim('bench', NULL, $1)", values: [1] });
+        for (const row of r.rows) await c.query({ name: 'sol_complete', text: 'SELECT solana.complete($1)', values: [row.id] });
         return r.rowCount;
+    }));
+    await refill();
+    report('pg_solana', ONE_CALL, await drainCombined(cs, async (c, prev) => {
+        const r = await c.query({ name: 'sol_cc', text: "SELECT id FROM solana.complete_and_claim('bench', $1::bigint[], n => $2)", values: [prev, 1] });
+        return r.rows.map(x => x.id);
     }));
     await reset();
     const t0 = process.hrtime.bigint();
@@ -73,13 +99,29 @@ async function benchSolana(cs, admin) {
     report('pg_solana', 'enqueue batch 1000', Number(process.hrtime.bigint() - t0) / 1e9);
     await admin.query('VACUUM ANALYZE solana.jobs');
     report('pg_solana', `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
-        const r = await c.query("SELECT array_agg(id) AS ids FROM solana.claim('bench', NULL, $1)", [BATCH]);
+        const r = await c.query({ name: 'sol_claim_b', text: "SELECT array_agg(id) AS ids FROM solana.claim('bench', NULL, $1)", values: [BATCH] });
         const ids = r.rows[0].ids;
         if (!ids) return 0;
-        await c.query('SELECT solana.complete_batch($1::bigint[])', [ids]);
+        await c.query({ name: 'sol_complete_b', text: 'SELECT solana.complete_batch($1::bigint[])', values: [ids] });
         return ids.length;
     }));
+    await refill();
+    report('pg_solana', ONE_CALL_BATCH, await drainCombined(cs, async (c, prev) => {
+        const r = await c.query({ name: 'sol_cc', text: "SELECT id FROM solana.complete_and_claim('bench', $1::bigint[], n => $2)", values: [prev, BATCH] });
+        return r.rows.map(x => x.id);
+    }));
     await reset();
+
+    // N fresh jobs, enqueued in batches, vacuumed (not timed)
+    async function refill() {
+        await reset();
+        for (let s = 0; s < N; s += 1000) {
+            const payloads = [];
+            for (let i = s; i < Math.min(s + 1000, N); i++) payloads.push(JSON.stringify({ i }));
+            await admin.query("SELECT count(*) FROM solana.enqueue_batch('bench', 'noop', $1::jsonb[])", [payloads]);
+        }
+        await admin.query('VACUUM ANALYZE solana.jobs');
+    }
 }
 
 // the ceiling: the least a SKIP LOCKED queue can do per job
@@ -94,23 +136,43 @@ async function benchCeiling(cs, admin) {
                    UPDATE bench_hw h SET state = 'running', attempts = h.attempts + 1,
                           lease_expires_at = now() + interval '30 s'
                      FROM c WHERE h.id = c.id RETURNING h.id`;
+    // complete the previous claim ($2) and claim $1 more in one statement
+    const combined = `WITH d AS (UPDATE bench_hw SET state = 'done' WHERE id = ANY ($2::bigint[])),
+                   c AS (SELECT id FROM bench_hw WHERE state = 'queued' AND run_at <= now()
+                     ORDER BY priority DESC, run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                   UPDATE bench_hw h SET state = 'running', attempts = h.attempts + 1,
+                          lease_expires_at = now() + interval '30 s'
+                     FROM c WHERE h.id = c.id RETURNING h.id`;
     await admin.query('TRUNCATE bench_hw');
     report('hand-written', 'enqueue', await enqueueSingle(cs,
         'INSERT INTO bench_hw (payload) VALUES ($1::jsonb) RETURNING id', i => [{ i }]));
     await admin.query('VACUUM ANALYZE bench_hw');
     report('hand-written', 'claim+complete', await drain(cs, async (c) => {
-        const r = await c.query(claim, [1]);
-        for (const row of r.rows) await c.query("UPDATE bench_hw SET state = 'done' WHERE id = $1", [row.id]);
+        const r = await c.query({ name: 'hw_claim', text: claim, values: [1] });
+        for (const row of r.rows) await c.query({ name: 'hw_done', text: "UPDATE bench_hw SET state = 'done' WHERE id = $1", values: [row.id] });
         return r.rowCount;
     }));
-    await admin.query('TRUNCATE bench_hw');
-    await admin.query('INSERT INTO bench_hw (payload) SELECT jsonb_build_object(\'i\', i) FROM generate_series(1, $1) i', [N]);
-    await admin.query('VACUUM ANALYZE bench_hw');
+    const refill = async () => {
+        await admin.query('TRUNCATE bench_hw');
+        await admin.query('INSERT INTO bench_hw (payload) SELECT jsonb_build_object(\'i\', i) FROM generate_series(1, $1) i', [N]);
+        await admin.query('VACUUM ANALYZE bench_hw');
+    };
+    await refill();
+    report('hand-written', ONE_CALL, await drainCombined(cs, async (c, prev) => {
+        const r = await c.query({ name: 'hw_cc', text: combined, values: [1, prev] });
+        return r.rows.map(x => x.id);
+    }));
+    await refill();
     report('hand-written', `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
-        const r = await c.query(claim, [BATCH]);
+        const r = await c.query({ name: 'hw_claim', text: claim, values: [BATCH] });
         if (r.rowCount === 0) return 0;
-        await c.query("UPDATE bench_hw SET state = 'done' WHERE id = ANY ($1::bigint[])", [r.rows.map(x => x.id)]);
+        await c.query({ name: 'hw_done_b', text: "UPDATE bench_hw SET state = 'done' WHERE id = ANY ($1::bigint[])", values: [r.rows.map(x => x.id)] });
         return r.rowCount;
+    }));
+    await refill();
+    report('hand-written', ONE_CALL_BATCH, await drainCombined(cs, async (c, prev) => {
+        const r = await c.query({ name: 'hw_cc', text: combined, values: [BATCH, prev] });
+        return r.rows.map(x => x.id);
     }));
     await admin.query('TRUNCATE bench_hw');
 }

@@ -4,8 +4,12 @@
 # minimal hand-written FOR UPDATE SKIP LOCKED loop (the ceiling), on one
 # throwaway PostgreSQL 15 instance with pg_solana preloaded; 4 workers,
 # JOBS jobs (20,000), RUNS runs (3), medians.  Every system is driven
-# from Node with `pg`, so each pays the same client cost.  Needs root
-# (the cluster runs as postgres) and the npm registry.
+# from Node with `pg`, so each pays the same client cost (pg_solana and
+# the ceiling with named statements, as graphile-worker).  The "1 call"
+# rows use solana.complete_and_claim (one round trip per turn; the
+# ceiling's one statement does the same).  Prints the load average at
+# the start of each run.  Needs root (the cluster runs as postgres) and
+# the npm registry.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 . "$root/scripts/lib.sh"
@@ -21,8 +25,10 @@ psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE q
 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d qbench -c "CREATE EXTENSION pg_solana"
 : > "$out/queue.jsonl"
 for r in $(seq 1 "$runs"); do
+    echo "run $r: load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     node "$here/bench.js" "$url" "$jobs" "$workers" >> "$out/queue.jsonl"
 done
+echo "end: load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 python3 - "$out/queue.jsonl" "$jobs" "$workers" "$runs" <<'PY'
 import json, sys, statistics, collections
 rows = collections.defaultdict(list)
@@ -35,12 +41,16 @@ print(f"{sys.argv[2]} jobs, {sys.argv[3]} workers, median of {sys.argv[4]} runs,
 print()
 print("| operation | pg_solana | hand-written ceiling | graphile-worker | pg-boss | vs ceiling | vs graphile-worker | vs pg-boss |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
-ops = ["enqueue", "enqueue batch 1000", "claim+complete", "claim+complete batch 10"]
+ops = ["enqueue", "enqueue batch 1000", "claim+complete", "claim+complete, 1 call per job",
+       "claim+complete batch 10", "claim+complete batch 10, 1 call per batch"]
 for op in ops:
     def cell(s):
         v = med.get((op, s)); return f"{v:,.0f}" if v else "-"
     def ratio(s, pct=False):
-        a, b = med.get((op, "pg_solana")), med.get((op, s))
+        # graphile-worker's runner has one mode (a claim and a completion
+        # per job): the one-call rows are compared with it
+        other = "claim+complete" if s == "graphile-worker" and op == "claim+complete, 1 call per job" else op
+        a, b = med.get((op, "pg_solana")), med.get((other, s))
         if not a or not b: return "-"
         return f"{100 * a / b:.0f}%" if pct else f"{a / b:.1f}x"
     print(f"| {op} | {cell('pg_solana')} | {cell('hand-written')} | {cell('graphile-worker')} | {cell('pg-boss')} | {ratio('hand-written', True)} | {ratio('graphile-worker')} | {ratio('pg-boss')} |")
