@@ -614,8 +614,8 @@ read_cpis(const json_t *inner, const json_t *keys, const json_t *loaded,
 }
 
 int
-ps_ingest_parse_transaction(const char *text, size_t len, bool *found,
-							ps_ingest_tx_t *out, char *errbuf, size_t errbuf_sz)
+ps_ingest_parse_transaction_tree(const char *text, size_t len, bool *found,
+								 ps_ingest_tx_t *out, char *errbuf, size_t errbuf_sz)
 {
 	json_t	   *root = NULL;
 	const json_t *res;
@@ -687,6 +687,384 @@ ps_ingest_parse_transaction(const char *text, size_t len, bool *found,
 done:
 	json_decref(root);
 	return rc;
+}
+
+/*
+ * The lean reading of getTransaction answers.  A backfill reads
+ * thousands of them per second and uses a fifth of each (slot,
+ * blockTime, meta.err, meta.logMessages, meta.innerInstructions and,
+ * when those carry instructions, the account keys), so the answer is
+ * checked once with the span scanner and only those parts are loaded.
+ * Any answer this path does not take as it comes (a JSON-RPC error, a
+ * member of the wrong type, a number it would not read) goes to
+ * ps_ingest_parse_transaction_tree, so errors and their messages are
+ * the tree's.  Invariant: every span lies inside `text`.
+ */
+
+/* the first byte of a found span, or 0 */
+static char
+span_first(const char *text, const ps_json_span_t *sp)
+{
+	return sp->found && sp->sz > 0 ? text[sp->off] : '\0';
+}
+
+static bool
+span_is_null(const char *text, const ps_json_span_t *sp)
+{
+	return sp->found && sp->sz == 4 && memcmp(text + sp->off, "null", 4) == 0;
+}
+
+/* an array span holding no element ("[ ]" with any whitespace) */
+static bool
+span_is_empty_array(const char *text, const ps_json_span_t *sp)
+{
+	size_t		i;
+
+	if (span_first(text, sp) != '[')
+		return false;
+	for (i = 1; i < sp->sz; i++)
+		if (text[sp->off + i] != ' ' && text[sp->off + i] != '\t' &&
+			text[sp->off + i] != '\n' && text[sp->off + i] != '\r')
+			return text[sp->off + i] == ']';
+	return false;
+}
+
+/* a number span read as get_u64 / get_i64 read the tagged token */
+static bool
+span_int(const char *text, const ps_json_span_t *sp, bool is_signed,
+		 uint64_t *u, int64_t *i)
+{
+	char		tok[32];
+	char	   *end;
+
+	if (!sp->found || sp->sz == 0 || sp->sz >= sizeof(tok))
+		return false;
+	memcpy(tok, text + sp->off, sp->sz);
+	tok[sp->sz] = '\0';
+	errno = 0;
+	if (is_signed)
+	{
+		if (!(tok[0] == '-' || (tok[0] >= '0' && tok[0] <= '9')))
+			return false;
+		*i = strtoll(tok, &end, 10);
+	}
+	else
+	{
+		if (tok[0] < '0' || tok[0] > '9' || (tok[0] == '0' && tok[1] != '\0'))
+			return false;
+		*u = strtoull(tok, &end, 10);
+	}
+	return errno == 0 && *end == '\0' && end != tok;
+}
+
+/*
+ * Whether `n` bytes at `p` are UTF-8 as jansson accepts it (no overlong
+ * forms, no surrogates, nothing above U+10FFFF).
+ */
+static bool
+utf8_ok(const unsigned char *p, size_t n)
+{
+	size_t		i = 0;
+
+	while (i < n)
+	{
+		unsigned char c = p[i];
+		size_t		k;
+		uint32_t	cp;
+
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 3, cp = c & 0x07;
+		else
+			return false;
+		if (n - i - 1 < k)
+			return false;
+		for (size_t j = 1; j <= k; j++)
+		{
+			if ((p[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+			cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/*
+ * A string token (quotes included, grammar checked by the scanner and
+ * free of \u escapes) as a malloc'd nul-terminated copy; NULL when
+ * it is not a string, its UTF-8 is bad, or out of memory.
+ */
+static char *
+token_string(const char *tok, size_t sz)
+{
+	char	   *out;
+	size_t		i,
+				o = 0;
+
+	if (sz < 2 || tok[0] != '"' || tok[sz - 1] != '"' ||
+		!utf8_ok((const unsigned char *) tok + 1, sz - 2) ||
+		(out = malloc(sz - 1)) == NULL)
+		return NULL;
+	for (i = 1; i < sz - 1; i++)
+	{
+		char		c = tok[i];
+
+		if (c == '\\')
+		{
+			switch (tok[++i])
+			{
+				case 'b':
+					c = '\b';
+					break;
+				case 'f':
+					c = '\f';
+					break;
+				case 'n':
+					c = '\n';
+					break;
+				case 'r':
+					c = '\r';
+					break;
+				case 't':
+					c = '\t';
+					break;
+				case '"':
+				case '\\':
+				case '/':
+					c = tok[i];
+					break;
+				default:		/* \u: excluded by the caller */
+					free(out);
+					return NULL;
+			}
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * The elements of an array span that holds only strings, as malloc'd
+ * copies (*cnt of them, at most `max`, the array NULL-terminated).
+ * Returns false when the span is not such an array or holds more.
+ */
+static bool
+span_strings(const char *text, const ps_json_span_t *sp, size_t max,
+			 char ***out, size_t *cnt)
+{
+	const char *a = text + sp->off;
+	size_t		pos = 1;
+	char	  **v = NULL;
+	size_t		n = 0,
+				cap = 0;
+
+	*out = NULL;
+	*cnt = 0;
+	if (span_first(text, sp) != '[')
+		return false;
+	for (;;)
+	{
+		size_t		start,
+					end;
+
+		while (pos < sp->sz && (a[pos] == ' ' || a[pos] == '\t' ||
+								a[pos] == '\n' || a[pos] == '\r'))
+			pos++;
+		if (pos >= sp->sz)
+			break;
+		if (a[pos] == ']' && n == 0)
+		{
+			*out = v ? v : calloc(1, sizeof(char *));
+			*cnt = 0;
+			return *out != NULL;
+		}
+		start = pos;
+		if (ps_json_skip(a, sp->sz, &pos) != PS_OK || pos >= sp->sz)
+			break;
+		end = pos;
+		while (end > start && (a[end - 1] == ' ' || a[end - 1] == '\t' ||
+							   a[end - 1] == '\n' || a[end - 1] == '\r'))
+			end--;
+		if (n >= max)
+			break;
+		if (n + 1 >= cap)
+		{
+			char	  **nv;
+
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(char *))) == NULL)
+				break;
+			v = nv;
+		}
+		v[n + 1] = NULL;
+		if ((v[n] = token_string(a + start, end - start)) == NULL)
+			break;
+		n++;
+		if (a[pos] == ']')
+		{
+			*out = v;
+			*cnt = n;
+			return true;
+		}
+		if (a[pos] != ',')
+			break;
+		pos++;
+	}
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+	return false;
+}
+
+/* load a span as the tree path loads the whole text; NULL on failure */
+static json_t *
+span_load(const char *text, const ps_json_span_t *sp)
+{
+	json_t	   *v = NULL;
+	char		err[8];
+
+	if (!sp->found ||
+		ps_json_load_exact(text + sp->off, sp->sz, &v, err, sizeof(err)) != PS_OK)
+		return NULL;
+	return v;
+}
+
+/* returns PS_OK, or 1 when the tree must decide */
+static int
+parse_transaction_lean(const char *text, size_t len, bool *found,
+					   ps_ingest_tx_t *out, char *errbuf, size_t errbuf_sz)
+{
+	static const char *const top_k[] = {"result", "error"};
+	static const char *const res_k[] = {"slot", "blockTime", "meta", "transaction"};
+	static const char *const meta_k[] = {"err", "logMessages", "innerInstructions", "loadedAddresses"};
+	static const char *const txn_k[] = {"signatures", "message"};
+	static const char *const msg_k[] = {"accountKeys"};
+	ps_json_span_t top[2],
+				res[4],
+				meta[4],
+				txn[2],
+				msg[1];
+	const char *r;
+	json_t	   *v;
+	json_t	   *keys = NULL,
+			   *loaded = NULL;
+	int64_t		unused_i;
+	uint64_t	unused_u;
+	int			rc;
+
+	/*
+	 * A \u escape may spell a member name ("sl\u006ft") the scanner
+	 * would not recognise: such answers go to the tree.
+	 */
+	if (len > PS_INGEST_MSG_MAX || memmem(text, len, "\\u", 2) != NULL ||
+		ps_json_object_spans(text, len, top_k, 2, top) != PS_OK ||
+		top[1].found || !top[0].found)
+		return 1;
+	if (span_is_null(text, &top[0]))
+		return PS_OK;			/* not found */
+	*found = true;
+	r = text + top[0].off;
+	if (r[0] != '{' ||
+		ps_json_object_spans(r, top[0].sz, res_k, 4, res) != PS_OK ||
+		span_first(r, &res[2]) != '{' || span_first(r, &res[3]) != '{' ||
+		ps_json_object_spans(r + res[2].off, res[2].sz, meta_k, 4, meta) != PS_OK ||
+		ps_json_object_spans(r + res[3].off, res[3].sz, txn_k, 2, txn) != PS_OK ||
+		span_first(r + res[3].off, &txn[0]) != '[' ||
+		span_first(r + res[3].off, &txn[1]) != '{')
+		return 1;
+	{
+		const char *t = r + res[3].off;
+
+		if (ps_json_object_spans(t + txn[1].off, txn[1].sz, msg_k, 1, msg) != PS_OK ||
+			span_first(t + txn[1].off, &msg[0]) != '[')
+			return 1;
+		if (!span_int(r, &res[0], false, &out->slot, &unused_i))
+			return 1;
+		/* signatures[0] */
+		{
+			char	  **sigs;
+			size_t		nsigs;
+			bool		ok;
+
+			if (!span_strings(t, &txn[0], PS_INGEST_LOGS_MAX, &sigs, &nsigs))
+				return 1;
+			ok = nsigs > 0 &&
+				ps_base58_decode_fixed(sigs[0], strlen(sigs[0]), out->signature,
+									   64, NULL, NULL) == PS_OK;
+			while (nsigs > 0)
+				free(sigs[--nsigs]);
+			free(sigs);
+			if (!ok)
+				return 1;
+		}
+	}
+	if (res[1].found && !span_is_null(r, &res[1]))
+	{
+		if (!span_int(r, &res[1], true, &unused_u, &out->block_time))
+			return 1;
+		out->has_block_time = true;
+	}
+	{
+		const char *m = r + res[2].off;
+
+		if (meta[0].found && !span_is_null(m, &meta[0]))
+		{
+			out->failed = true;
+			if ((v = span_load(m, &meta[0])) == NULL)
+				return 1;
+			out->err_json = dump_err(v);
+			json_decref(v);
+			if (out->err_json == NULL)
+				return 1;
+		}
+		if (meta[1].found && !span_is_null(m, &meta[1]))
+		{
+			/* read_logs' checks: an array of at most LOGS_MAX strings */
+			if (!span_strings(m, &meta[1], PS_INGEST_LOGS_MAX, &out->logs, &out->logs_cnt))
+				return 1;
+			out->has_logs = true;
+		}
+		if (!meta[2].found || span_is_null(m, &meta[2]) ||
+			span_is_empty_array(m, &meta[2]))
+			return PS_OK;
+		if ((v = span_load(m, &meta[2])) == NULL ||
+			(keys = span_load(r + res[3].off + txn[1].off, &msg[0])) == NULL ||
+			(meta[3].found && (loaded = span_load(m, &meta[3])) == NULL))
+			rc = 1;
+		else
+			rc = read_cpis(v, keys, loaded, out, errbuf, errbuf_sz) == PS_OK ? PS_OK : 1;
+		json_decref(v);
+		json_decref(keys);
+		json_decref(loaded);
+		return rc;
+	}
+}
+
+int
+ps_ingest_parse_transaction(const char *text, size_t len, bool *found,
+							ps_ingest_tx_t *out, char *errbuf, size_t errbuf_sz)
+{
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (errbuf_sz > 0)
+		errbuf[0] = '\0';
+	if (parse_transaction_lean(text, len, found, out, errbuf, errbuf_sz) == PS_OK)
+		return PS_OK;
+	ps_ingest_tx_free(out);
+	return ps_ingest_parse_transaction_tree(text, len, found, out, errbuf, errbuf_sz);
 }
 
 int

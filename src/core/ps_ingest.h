@@ -146,6 +146,19 @@ extern int	ps_ingest_parse_transaction(const char *text, size_t len,
 extern void ps_ingest_tx_free(ps_ingest_tx_t *tx);
 
 /*
+ * ps_ingest_parse_transaction_tree reads the same answers by loading
+ * the whole text with jansson.  ps_ingest_parse_transaction checks the
+ * text once with the span scanner and loads only the members it uses,
+ * handing every answer it does not take as it comes (JSON-RPC errors,
+ * wrong shapes, \u escapes) to this function; whenever this function
+ * returns PS_OK, ps_ingest_parse_transaction returns the same result
+ * (fuzz_ingest_garbage checks it).  Same contract otherwise.
+ */
+extern int	ps_ingest_parse_transaction_tree(const char *text, size_t len,
+											 bool *found, ps_ingest_tx_t *out,
+											 char *errbuf, size_t errbuf_sz);
+
+/*
  * ps_ingest_parse_signatures reads a getSignaturesForAddress response
  * body into a malloc'd array (*out, *cnt entries, newest first as the
  * node sends them; free with free()).  Errors as

@@ -3,7 +3,9 @@
  *	  Any bytes given to the ingest parsers (a pubsub message, a
  *	  getTransaction, getSignaturesForAddress, getSignatureStatuses,
  *	  getMultipleAccounts or getProgramAccounts answer) yield a status, never a crash or a leak; a parsed message
- *	  has a kind and sizes consistent with its arrays.
+ *	  has a kind and sizes consistent with its arrays; the lean reading
+ *	  of getTransaction gives the jansson tree's result whenever the tree
+ *	  reads the answer.
  */
 #include "fuzz_common.h"
 
@@ -12,6 +14,31 @@
 
 #include "ps_error.h"
 #include "ps_ingest.h"
+
+static bool
+same_tx(const ps_ingest_tx_t *a, const ps_ingest_tx_t *b)
+{
+	size_t		i;
+
+	if (memcmp(a->signature, b->signature, 64) != 0 || a->slot != b->slot ||
+		a->has_block_time != b->has_block_time || a->block_time != b->block_time ||
+		a->failed != b->failed || (a->err_json == NULL) != (b->err_json == NULL) ||
+		(a->err_json && strcmp(a->err_json, b->err_json) != 0) ||
+		a->has_logs != b->has_logs || a->logs_cnt != b->logs_cnt ||
+		a->cpis_cnt != b->cpis_cnt)
+		return false;
+	for (i = 0; i < a->logs_cnt; i++)
+		if (strcmp(a->logs[i], b->logs[i]) != 0)
+			return false;
+	for (i = 0; i < a->cpis_cnt; i++)
+		if (memcmp(a->cpis[i].program_id, b->cpis[i].program_id, 32) != 0 ||
+			a->cpis[i].depth != b->cpis[i].depth ||
+			a->cpis[i].position != b->cpis[i].position ||
+			a->cpis[i].data_sz != b->cpis[i].data_sz ||
+			memcmp(a->cpis[i].data, b->cpis[i].data, a->cpis[i].data_sz) != 0)
+			return false;
+	return true;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,6 +74,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == PS_OK && found)
 		for (i = 0; i < tx.cpis_cnt; i++)
 			FUZZ_ASSERT(tx.cpis[i].data_sz >= 8);
+	{
+		/* the lean reading gives the tree's result whenever the tree reads it */
+		ps_ingest_tx_t ref;
+		bool		ref_found;
+		int			ref_rc = ps_ingest_parse_transaction_tree(text, size, &ref_found, &ref,
+															  err, sizeof(err));
+
+		if (ref_rc == PS_OK)
+		{
+			FUZZ_ASSERT(rc == PS_OK && found == ref_found);
+			FUZZ_ASSERT(same_tx(&tx, &ref));
+		}
+		ps_ingest_tx_free(&ref);
+	}
 	ps_ingest_tx_free(&tx);
 
 	rc = ps_ingest_parse_signatures(text, size, &sigs, &cnt, err, sizeof(err));

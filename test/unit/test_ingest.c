@@ -223,6 +223,63 @@ test_transaction(void)
 	CHECK_INT(ps_ingest_parse_transaction(buf, strlen(buf), &found, &tx, err, sizeof(err)), PS_ERR_ARG);
 	ps_ingest_tx_free(&tx);
 	ps_test_end();
+
+	ps_test_begin("getTransaction: the lean reading equals the jansson tree");
+	{
+		const char *shapes[] = {
+			/* failed, error object, whitespace, duplicate slot (last wins) */
+			"{ \"result\" : { \"slot\" : 9, \"blockTime\" : null, \"slot\" : 12,"
+			" \"meta\" : { \"err\" : {\"InstructionError\":[0,{\"Custom\":6001}]},"
+			" \"logMessages\" : [ \"Program log: \\\"q\\\"\" , \"x\" ],"
+			" \"innerInstructions\" : [ ] },"
+			" \"transaction\" : { \"signatures\" : [ \"%s\" ], \"message\" : { \"accountKeys\" : [ ] } } },"
+			" \"id\" : 3 }",
+			/* a \\u escape spelling a member name: the tree decides */
+			"{\"result\":{\"slot\":5,\"bl\\u006fckTime\":-7,\"meta\":{\"err\":null,\"logMessages\":[]},"
+			"\"transaction\":{\"signatures\":[\"%s\"],\"message\":{\"accountKeys\":[]}}}}",
+			/* no logMessages member, innerInstructions null */
+			"{\"result\":{\"slot\":0,\"meta\":{\"innerInstructions\":null},"
+			"\"transaction\":{\"signatures\":[\"%s\",\"%s\"],\"message\":{\"accountKeys\":[\"x\"]}}}}",
+		};
+		size_t		k;
+
+		for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++)
+		{
+			ps_ingest_tx_t ref;
+			bool		ref_found;
+			int			rc,
+						ref_rc;
+
+			snprintf(buf, sizeof(buf), shapes[k], sig_a, sig_a);
+			rc = ps_ingest_parse_transaction(buf, strlen(buf), &found, &tx, err, sizeof(err));
+			ref_rc = ps_ingest_parse_transaction_tree(buf, strlen(buf), &ref_found, &ref, err, sizeof(err));
+			CHECK_INT(rc, PS_OK);
+			CHECK_INT(ref_rc, PS_OK);
+			CHECK(found && ref_found);
+			CHECK_INT(tx.slot, ref.slot);
+			CHECK(tx.has_block_time == ref.has_block_time && tx.block_time == ref.block_time);
+			CHECK(tx.failed == ref.failed);
+			CHECK((tx.err_json == NULL && ref.err_json == NULL) ||
+				  (tx.err_json && ref.err_json && strcmp(tx.err_json, ref.err_json) == 0));
+			CHECK(tx.has_logs == ref.has_logs);
+			CHECK_INT(tx.logs_cnt, ref.logs_cnt);
+			for (n = 0; n < tx.logs_cnt && n < ref.logs_cnt; n++)
+				CHECK(strcmp(tx.logs[n], ref.logs[n]) == 0);
+			if (k == 0)
+			{
+				CHECK_INT(tx.slot, 12);
+				CHECK(tx.failed && strstr(tx.err_json, "6001") != NULL);
+				CHECK(tx.logs_cnt == 2 && strcmp(tx.logs[0], "Program log: \"q\"") == 0);
+			}
+			if (k == 1)
+				CHECK(tx.has_block_time && tx.block_time == -7);
+			if (k == 2)
+				CHECK(!tx.has_logs);
+			ps_ingest_tx_free(&tx);
+			ps_ingest_tx_free(&ref);
+		}
+	}
+	ps_test_end();
 }
 
 static void
