@@ -133,6 +133,7 @@ typedef struct TxItem
 	ps_ingest_tx_t tx;			/* malloc-owned, freed with the batch */
 	const char *commitment;
 	bool		backfill;
+	bool		may_exist;		/* backfilled, already in transactions_seen */
 } TxItem;
 
 typedef struct AccItem
@@ -166,6 +167,35 @@ typedef struct Batch
 	bool		has_cursor;
 	TimestampTz first_at;
 } Batch;
+
+/* one JSON-RPC call over HTTP (http.c) */
+typedef struct RpcCall
+{
+	char	   *body;			/* request, palloc'd */
+	char	   *resp;			/* response, palloc'd, NULL on failure */
+	size_t		resp_len;
+	char		err[256];
+} RpcCall;
+
+/*
+ * A *fetch* is a set of calls in flight on the worker's curl multi
+ * handle, at most solana.ingest_rpc_concurrency at once; only one runs
+ * at a time.
+ */
+typedef struct Fetch
+{
+	RpcCall    *calls;
+	int			n,
+				next,			/* calls[next] is the next to start */
+				running,
+				done;
+	solana_http_req **reqs;		/* by call, NULL when not in flight */
+	MemoryContext cxt;			/* of calls[], where answers go */
+} Fetch;
+
+/* a fetch that write_rows moves forward between transactions it decodes */
+static Fetch *pumping = NULL;
+static void fetch_poll(Fetch *f);
 
 static Sub	subs[MAX_SUBS];
 static int	nsubs = 0;
@@ -428,6 +458,7 @@ add_tx(ps_ingest_tx_t *tx, const char *commitment, bool backfill)
 	memset(tx, 0, sizeof(*tx));
 	t->commitment = commitment;
 	t->backfill = backfill;
+	t->may_exist = false;
 	if (batch.first_at == 0)
 		batch.first_at = GetCurrentTimestamp();
 	MemoryContextSwitchTo(old);
@@ -730,9 +761,11 @@ notify_new_events(SPITupleTable *tt, uint64 n)
  * insert_events inserts the events of one batch (the arrays of
  * plan_events) and notifies the new ones.  ON CONFLICT DO NOTHING
  * probes the unique index before every speculative insertion, about a
- * tenth of the insert; live batches are almost always new, so when
- * `likely_new` the plain insert is tried first, in a subtransaction,
- * and only a unique violation sends the batch through ON CONFLICT.
+ * tenth of the insert; batches are almost always new (live ones, and
+ * backfilled ones unless a transaction of theirs was already seen), so
+ * when `likely_new` the plain insert is tried first, in a
+ * subtransaction, and only a unique violation sends the batch through
+ * ON CONFLICT.
  */
 static void
 insert_events(Datum *args, const char *nulls, bool likely_new)
@@ -1031,7 +1064,7 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 			   *s_err_null;
 	int			ns = 0;
 	int			ntx = hi - lo;
-	bool		any_backfill = false;
+	bool		any_may_exist = false;
 	int64		lo_slot = PG_INT64_MAX,
 				hi_slot = -1;
 	int			i;
@@ -1057,7 +1090,10 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 		/* the same transaction twice in a batch (live and backfill): once */
 		if (dup[i])
 			continue;
-		any_backfill |= t->backfill;
+		any_may_exist |= t->may_exist;
+		/* keep the next backfill chunk's transfers moving */
+		if (pumping && ((i - lo) & 15) == 15)
+			fetch_poll(pumping);
 
 		ec.cur = t;
 		ec.tx_events = 0;
@@ -1113,7 +1149,7 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 		args[8] = PointerGetDatum(make_array(ec.failed, NULL, ec.n, BOOLOID));
 		args[9] = PointerGetDatum(make_array(ec.name, ec.dec_null, ec.n, TEXTOID));
 		args[10] = PointerGetDatum(make_array(ec.data, ec.dec_null, ec.n, JSONBOID));
-		insert_events(args, nulls, !any_backfill);
+		insert_events(args, nulls, !any_may_exist);
 	}
 	if (ns > 0)
 	{
@@ -1641,90 +1677,143 @@ ws_pump(void)
 /* ---------------------------------------------------------------- */
 /* JSON-RPC over HTTP (http.c)                                       */
 
-typedef struct RpcCall
-{
-	char	   *body;			/* request, palloc'd */
-	char	   *resp;			/* response, palloc'd, NULL on failure */
-	size_t		resp_len;
-	char		err[256];
-} RpcCall;
-
-/*
- * rpc_run performs the calls, at most solana.ingest_rpc_concurrency at
- * once, waiting on the latch and the sockets.  Services the pubsub
- * socket meanwhile so that keepalives are answered.
- */
+/* start calls until solana.ingest_rpc_concurrency are in flight */
 static void
-rpc_run(RpcCall *calls, int n)
+fetch_fill(Fetch *f)
 {
 	const char *headers[] = {"Content-Type: application/json"};
-	solana_http_req **reqs = palloc0(sizeof(solana_http_req *) * n);
-	int			next = 0,
-				running = 0,
-				done = 0;
+
+	while (f->next < f->n && f->running < ingest_rpc_concurrency)
+	{
+		RpcCall    *c = &f->calls[f->next];
+		solana_http_req *r;
+
+		r = solana_http_new("POST", solana_rpc_url, headers, 1,
+							c->body, strlen(c->body), 30000,
+							PS_INGEST_MSG_MAX, c->err, sizeof(c->err));
+		if (r == NULL)
+			f->done++;
+		else
+		{
+			r->owner = c;
+			f->reqs[f->next] = r;
+			solana_http_multi_add(multi, r);
+			f->running++;
+		}
+		f->next++;
+	}
+}
+
+/* take the finished calls' answers (into f->cxt), start more */
+static void
+fetch_collect(Fetch *f)
+{
+	solana_http_req *r;
+
+	while ((r = solana_http_collect(multi)) != NULL)
+	{
+		RpcCall    *c = (RpcCall *) r->owner;
+
+		if (r->result == CURLE_OK && r->status == 200 && !r->resp_too_big)
+		{
+			c->resp = MemoryContextAlloc(f->cxt, r->resp_len + 1);
+			memcpy(c->resp, r->resp ? r->resp : "", r->resp_len);
+			c->resp[r->resp_len] = '\0';
+			c->resp_len = r->resp_len;
+		}
+		else
+			solana_http_failure_text(r, c->err, sizeof(c->err));
+		solana_http_multi_remove(multi, r);
+		f->reqs[c - f->calls] = NULL;
+		solana_http_free(r);
+		f->running--;
+		f->done++;
+	}
+	fetch_fill(f);
+}
+
+/* starts the `n` calls; their answers go to CurrentMemoryContext */
+static void
+fetch_start(Fetch *f, RpcCall *calls, int n)
+{
+	int			running;
 
 	if (multi == NULL)
 		multi = solana_http_multi_new();
+	f->calls = calls;
+	f->n = n;
+	f->next = f->running = f->done = 0;
+	f->cxt = CurrentMemoryContext;
+	f->reqs = MemoryContextAllocZero(f->cxt, sizeof(solana_http_req *) * Max(n, 1));
+	fetch_fill(f);
+	curl_multi_perform(multi, &running);
+}
+
+/*
+ * fetch_poll moves the transfers on without waiting (the requests go
+ * out, the answers that came are taken), so that the node works on
+ * the next chunk while the worker writes this one.  Safe inside a
+ * transaction: it calls no PostgreSQL code but the allocator.
+ */
+static void
+fetch_poll(Fetch *f)
+{
+	int			running;
+
+	curl_multi_perform(multi, &running);
+	fetch_collect(f);
+}
+
+/* ends every call of `f` still in flight, unanswered */
+static void
+fetch_abort(Fetch *f)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->reqs && f->reqs[i])
+		{
+			solana_http_multi_remove(multi, f->reqs[i]);
+			solana_http_free(f->reqs[i]);
+			f->reqs[i] = NULL;
+		}
+	f->running = 0;
+	f->next = f->done = f->n;
+}
+
+/*
+ * fetch_finish waits until every call of `f` is answered or failed, on
+ * the latch and the sockets, servicing the pubsub socket meanwhile so
+ * that keepalives are answered.  Ends the calls when it throws.
+ */
+static void
+fetch_finish(Fetch *f)
+{
 	PG_TRY();
 	{
-		while (done < n)
+		while (f->done < f->n)
 		{
-			solana_http_req *r;
-
-			while (next < n && running < ingest_rpc_concurrency)
-			{
-				RpcCall    *c = &calls[next];
-
-				reqs[next] = solana_http_new("POST", solana_rpc_url, headers, 1,
-											 c->body, strlen(c->body), 30000,
-											 PS_INGEST_MSG_MAX, c->err, sizeof(c->err));
-				if (reqs[next] == NULL)
-					done++;
-				else
-				{
-					reqs[next]->owner = c;
-					solana_http_multi_add(multi, reqs[next]);
-					running++;
-				}
-				next++;
-			}
 			if (solana_http_wait(multi, 1000, PG_WAIT_EXTENSION))
 				ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();
-			while ((r = solana_http_collect(multi)) != NULL)
-			{
-				RpcCall    *c = (RpcCall *) r->owner;
-
-				if (r->result == CURLE_OK && r->status == 200 && !r->resp_too_big)
-				{
-					c->resp = palloc(r->resp_len + 1);
-					memcpy(c->resp, r->resp ? r->resp : "", r->resp_len);
-					c->resp[r->resp_len] = '\0';
-					c->resp_len = r->resp_len;
-				}
-				else
-					solana_http_failure_text(r, c->err, sizeof(c->err));
-				solana_http_multi_remove(multi, r);
-				for (int i = 0; i < n; i++)
-					if (reqs[i] == r)
-						reqs[i] = NULL;
-				solana_http_free(r);
-				running--;
-				done++;
-			}
+			fetch_collect(f);
 			ws_pump();
 		}
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		for (int i = 0; i < n; i++)
-			if (reqs[i])
-			{
-				solana_http_multi_remove(multi, reqs[i]);
-				solana_http_free(reqs[i]);
-			}
+		fetch_abort(f);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+}
+
+/* rpc_run performs the calls and waits for them all (fetch_finish) */
+static void
+rpc_run(RpcCall *calls, int n)
+{
+	Fetch		f;
+
+	fetch_start(&f, calls, n);
+	fetch_finish(&f);
 }
 
 static char *
@@ -1793,11 +1882,20 @@ exec_simple(const char *sql, int nargs, Oid *types, Datum *args, const char *nul
 	CommitTransactionCommand();
 }
 
-/* which of `n` signatures (oldest first) are not in transactions_seen */
-static bool *
+/*
+ * What backfill must do with each of `n` signatures (oldest first):
+ * SIG_DONE (complete in transactions_seen), SIG_NEW (not there) or
+ * SIG_AGAIN (there, incomplete or dead: fetched again, and some of its
+ * rows may exist).
+ */
+#define SIG_DONE	0
+#define SIG_NEW		1
+#define SIG_AGAIN	2
+
+static char *
 unseen(ps_ingest_sig_t *sigs, int n)
 {
-	bool	   *need = palloc(sizeof(bool) * n);
+	char	   *need = palloc(n);
 	Datum	   *d = palloc(sizeof(Datum) * n);
 	Datum		arg;
 	Oid			type = BYTEAARRAYOID;
@@ -1806,7 +1904,7 @@ unseen(ps_ingest_sig_t *sigs, int n)
 
 	for (i = 0; i < n; i++)
 	{
-		need[i] = true;
+		need[i] = SIG_NEW;
 		d[i] = PointerGetDatum(to_bytea(sigs[i].signature, 64));
 	}
 	StartTransactionCommand();
@@ -1814,9 +1912,9 @@ unseen(ps_ingest_sig_t *sigs, int n)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	/* catalog lookups (element type) need the transaction */
 	arg = PointerGetDatum(make_array(d, NULL, n, BYTEAOID));
-	if (SPI_execute_with_args("SELECT u.i::int FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(s, i)"
-							  " JOIN solana.transactions_seen t ON t.signature = solana.signature(u.s)"
-							  " WHERE t.complete AND t.commitment <> 'dead'",
+	if (SPI_execute_with_args("SELECT u.i::int, t.complete AND t.commitment <> 'dead'"
+							  " FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(s, i)"
+							  " JOIN solana.transactions_seen t ON t.signature = solana.signature(u.s)",
 							  1, &type, &arg, NULL, true, 0) == SPI_OK_SELECT)
 	{
 		for (i = 0; i < (int) SPI_processed; i++)
@@ -1826,7 +1924,9 @@ unseen(ps_ingest_sig_t *sigs, int n)
 														SPI_tuptable->tupdesc, 1, &isnull));
 
 			if (k >= 1 && k <= n)
-				need[k - 1] = false;
+				need[k - 1] = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc, 2, &isnull)) ?
+					SIG_DONE : SIG_AGAIN;
 		}
 	}
 	PopActiveSnapshot();
@@ -1834,6 +1934,105 @@ unseen(ps_ingest_sig_t *sigs, int n)
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(cxt);
 	return need;
+}
+
+/*
+ * A backfill *chunk*: up to solana.ingest_batch_size signatures from
+ * `first`, with the getTransaction calls of those not yet complete in
+ * transactions_seen.
+ */
+typedef struct Chunk
+{
+	int			chunk;			/* signatures covered */
+	char	   *need;			/* unseen() of each */
+	RpcCall    *calls;
+	int		   *idx;			/* calls[k] is of signature idx[k] */
+	int			ncalls;
+} Chunk;
+
+static Chunk
+backfill_chunk(Sub *s, ps_ingest_sig_t *all, int nall, int first)
+{
+	Chunk		c;
+	ps_buf_t	b;
+	int			k;
+
+	c.chunk = Min(ingest_batch_size, nall - first);
+	c.need = unseen(all + first, c.chunk);
+	c.calls = palloc0(sizeof(RpcCall) * c.chunk);
+	c.idx = palloc(sizeof(int) * c.chunk);
+	c.ncalls = 0;
+	ps_buf_init(&b, NULL, NULL);
+	for (k = 0; k < c.chunk; k++)
+	{
+		if (c.need[k] == SIG_DONE)
+			continue;
+		b.len = 0;
+		ps_ingest_build_get_transaction(&b, next_req_id++, all[first + k].signature,
+										strcmp(s->commitment, "processed") == 0 ? "confirmed" : s->commitment);
+		c.calls[c.ncalls].body = pnstrdup(b.data ? b.data : "", b.len);
+		c.idx[c.ncalls++] = k;
+	}
+	ps_buf_free(&b);
+	return c;
+}
+
+/*
+ * backfill_take parses the answers of chunk `c` (signatures `sigs`)
+ * into the batch, records the failures, and frees the answers.
+ * Returns how many signatures from the chunk's start are fully fetched.
+ */
+static int
+backfill_take(Sub *s, ps_ingest_sig_t *sigs, Chunk *c)
+{
+	int			ok = c->chunk;
+	int			k;
+	char		msg[512];
+
+	for (k = 0; k < c->ncalls; k++)
+	{
+		RpcCall    *call = &c->calls[k];
+		ps_ingest_tx_t tx;
+		bool		found = false;
+		char		err[256];
+		int			rc = PS_ERR_INTERNAL;
+
+		if (pumping && (k & 31) == 31)
+			fetch_poll(pumping);
+		if (call->resp)
+			rc = ps_ingest_parse_transaction(call->resp, call->resp_len,
+											 &found, &tx, err, sizeof(err));
+		else
+			strlcpy(err, call->err, sizeof(err));
+		if (rc == PS_OK && found)
+		{
+			add_tx(&tx, s->commitment, true);
+			batch.txs[batch.ntx - 1].may_exist = c->need[c->idx[k]] == SIG_AGAIN;
+		}
+		else
+		{
+			if (rc == PS_OK)
+			{
+				strlcpy(err, "the node does not have the transaction yet", sizeof(err));
+				ps_ingest_tx_free(&tx);
+			}
+			else if (call->resp)
+				ps_ingest_tx_free(&tx);
+			snprintf(msg, sizeof(msg), "getTransaction failed during backfill of subscription %lld: %s",
+					 (long long) s->id, err);
+			add_error(s->id, call->resp == NULL ? "08006" :
+					  rc == PS_ERR_SYNTAX ? "38000" : rc == PS_OK ? "55000" : sqlstate_of(rc),
+					  msg, call->resp, call->resp ? call->resp_len : 0,
+					  sigs[c->idx[k]].signature);
+			ok = Min(ok, c->idx[k]);
+		}
+		if (call->resp)
+			pfree(call->resp);
+		call->resp = NULL;
+		pfree(call->body);
+		call->body = NULL;
+	}
+	return ok;
 }
 
 /*
@@ -1858,6 +2057,10 @@ reconcile(Sub *s, MemoryContext cxt)
 	const int	limit = 1000;
 	int			i;
 	char		msg[512];
+	Chunk		chunk_now,
+				nxt;
+	Fetch		prefetch;
+	volatile bool failed = false;
 
 	MemoryContextSwitchTo(cxt);
 	if (cur.exists)
@@ -1994,81 +2197,69 @@ reconcile(Sub *s, MemoryContext cxt)
 					4, t, a, NULL);
 	}
 
-	for (i = 0; i < nall;)
+	/*
+	 * Chunks of solana.ingest_batch_size signatures, each written in one
+	 * transaction.  The getTransaction calls of chunk N+1 go out before
+	 * chunk N is decoded and written, and move on meanwhile
+	 * (fetch_poll), so that the node answers while the worker writes.
+	 */
+	chunk_now = backfill_chunk(s, all, nall, 0);
+	rpc_run(chunk_now.calls, chunk_now.ncalls);
+	PG_TRY();
 	{
-		int			chunk = Min(ingest_batch_size, nall - i);
-		bool	   *need = unseen(all + i, chunk);
-		RpcCall    *calls = palloc0(sizeof(RpcCall) * chunk);
-		int		   *idx = palloc(sizeof(int) * chunk);
-		int			ncalls = 0;
-		int			ok = chunk;	/* entries of the chunk fully fetched */
-		int			k;
+		for (i = 0; i < nall;)
+		{
+			int			next_i = i + chunk_now.chunk;
+			int			ok;
 
-		for (k = 0; k < chunk; k++)
-		{
-			if (!need[k])
-				continue;
-			ps_buf_init(&b, NULL, NULL);
-			ps_ingest_build_get_transaction(&b, next_req_id++, all[i + k].signature,
-											strcmp(s->commitment, "processed") == 0 ? "confirmed" : s->commitment);
-			calls[ncalls].body = buf_pstrdup(&b);
-			ps_buf_free(&b);
-			idx[ncalls++] = k;
-		}
-		if (ncalls > 0)
-			rpc_run(calls, ncalls);
-		for (k = 0; k < ncalls; k++)
-		{
-			ps_ingest_tx_t tx;
-			bool		found = false;
-			char		err[256];
-			int			rc = PS_ERR_INTERNAL;
+			if (next_i < nall)
+			{
+				nxt = backfill_chunk(s, all, nall, next_i);
+				fetch_start(&prefetch, nxt.calls, nxt.ncalls);
+				pumping = &prefetch;
+			}
+			ok = backfill_take(s, all + i, &chunk_now);
 
-			if (calls[k].resp)
-				rc = ps_ingest_parse_transaction(calls[k].resp, calls[k].resp_len,
-												 &found, &tx, err, sizeof(err));
-			else
-				strlcpy(err, calls[k].err, sizeof(err));
-			if (rc == PS_OK && found)
+			/*
+			 * The cursor may only pass signatures fully written: stop
+			 * before the first failure (everything fetched is written
+			 * anyway; it is idempotent).
+			 */
+			if (ok > 0)
 			{
-				add_tx(&tx, s->commitment, true);
-				continue;
+				batch.has_cursor = true;
+				batch.cursor.sub_id = s->id;
+				batch.cursor.slot = all[i + ok - 1].slot;
+				memcpy(batch.cursor.sig, all[i + ok - 1].signature, 64);
+				batch.cursor.done = ok;
 			}
-			if (rc == PS_OK)
+			write_batch();
+			pumping = NULL;
+			if (ok < chunk_now.chunk)
 			{
-				strlcpy(err, "the node does not have the transaction yet", sizeof(err));
-				ps_ingest_tx_free(&tx);
+				if (next_i < nall)
+					fetch_abort(&prefetch);
+				failed = true;
+				break;
 			}
-			else if (calls[k].resp)
-				ps_ingest_tx_free(&tx);
-			snprintf(msg, sizeof(msg), "getTransaction failed during backfill of subscription %lld: %s",
-					 (long long) s->id, err);
-			add_error(s->id, calls[k].resp == NULL ? "08006" :
-					  rc == PS_ERR_SYNTAX ? "38000" : rc == PS_OK ? "55000" : sqlstate_of(rc),
-					  msg, calls[k].resp, calls[k].resp ? calls[k].resp_len : 0,
-					  all[i + idx[k]].signature);
-			ok = Min(ok, idx[k]);
+			if (next_i < nall)
+				fetch_finish(&prefetch);
+			chunk_now = nxt;
+			i = next_i;
 		}
-		/*
-		 * The cursor may only pass signatures fully written: stop before
-		 * the first failure (everything fetched is written anyway; it is
-		 * idempotent).
-		 */
-		if (ok > 0)
-		{
-			batch.has_cursor = true;
-			batch.cursor.sub_id = s->id;
-			batch.cursor.slot = all[i + ok - 1].slot;
-			memcpy(batch.cursor.sig, all[i + ok - 1].signature, 64);
-			batch.cursor.done = ok;
-		}
-		write_batch();
-		if (ok < chunk)
-		{
-			MemoryContextSwitchTo(old);
-			return false;
-		}
-		i += chunk;
+	}
+	PG_CATCH();
+	{
+		if (pumping)
+			fetch_abort(pumping);
+		pumping = NULL;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	if (failed)
+	{
+		MemoryContextSwitchTo(old);
+		return false;
 	}
 	{
 		Datum		a = Int64GetDatum(s->id);
