@@ -203,7 +203,7 @@ static uint64 seen_generation = 0;
 static solana_ws *ws = NULL;
 static int	ws_attempt = 0;
 static TimestampTz ws_next_connect = 0;
-static TimestampTz ws_opened_at = 0;
+static TimestampTz ws_established_at = 0;	/* handshake done, 0 before */
 static int64 next_req_id = 1;
 static char *ws_url_used = NULL;
 static MemoryContext batch_cxt = NULL;
@@ -1544,7 +1544,7 @@ ws_connect(void)
 	}
 	free(ws_url_used);
 	ws_url_used = strdup(solana_ws_url);
-	ws_opened_at = GetCurrentTimestamp();
+	ws_established_at = 0;
 	ps_buf_init(&b, NULL, NULL);
 	for (i = 0; i < nsubs; i++)
 	{
@@ -1652,8 +1652,16 @@ ws_pump(void)
 		handle_message(text, len);
 		free(text);
 	}
-	if (solana_ws_get_state(ws) != SOLANA_WS_CLOSED &&
-		GetCurrentTimestamp() > TimestampTzPlusMilliseconds(ws_opened_at, 10000))
+	if (solana_ws_get_state(ws) == SOLANA_WS_OPEN && ws_established_at == 0)
+		ws_established_at = GetCurrentTimestamp();
+
+	/*
+	 * Counted from the end of the handshake, which libwebsockets bounds
+	 * itself (30 s, ws.c): a slow handshake on a loaded machine is not
+	 * an unanswered request.
+	 */
+	if (ws_established_at != 0 &&
+		GetCurrentTimestamp() > TimestampTzPlusMilliseconds(ws_established_at, 10000))
 	{
 		int			i;
 
@@ -2564,6 +2572,14 @@ solana_ingest_main(Datum arg)
 			timeout = Max(0, Min(timeout, (long) ((ws_next_connect - now) / 1000)));
 		if (ws)
 			sock = solana_ws_socket(ws, &sock_events);
+
+		/*
+		 * While connecting, the socket may not be known or may wait to
+		 * become writable (the connect, the upgrade request), which the
+		 * wait does not watch: check back every 20 ms, not every second.
+		 */
+		if (ws && solana_ws_get_state(ws) == SOLANA_WS_CONNECTING)
+			timeout = Min(timeout, 20);
 		if (nsubs == 0 && batch_items() == 0)
 			timeout = 10000;
 

@@ -232,6 +232,16 @@ solana_ws_open(const char *url, int ping_s, char *err, size_t err_sz)
 	info.uid = -1;
 	info.user = ws;
 	info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+
+	/*
+	 * libwebsockets gives the connect and the upgrade handshake a few
+	 * seconds by default (AWAITING_TIMEOUT, 5 s in some builds) and then
+	 * drops the connection without a CONNECTION_ERROR ("connection
+	 * dropped").  On a loaded machine the peer's answer can take longer,
+	 * so every attempt died the same way: allow 30 s.
+	 */
+	info.timeout_secs = 30;
+	info.connect_timeout_secs = 30;
 	ws->ctx = lws_create_context(&info);
 	if (ws->ctx == NULL)
 	{
