@@ -1744,8 +1744,6 @@ fetch_collect(Fetch *f)
 static void
 fetch_start(Fetch *f, RpcCall *calls, int n)
 {
-	int			running;
-
 	if (multi == NULL)
 		multi = solana_http_multi_new();
 	f->calls = calls;
@@ -1754,7 +1752,6 @@ fetch_start(Fetch *f, RpcCall *calls, int n)
 	f->cxt = CurrentMemoryContext;
 	f->reqs = MemoryContextAllocZero(f->cxt, sizeof(solana_http_req *) * Max(n, 1));
 	fetch_fill(f);
-	curl_multi_perform(multi, &running);
 }
 
 /*
@@ -1799,7 +1796,18 @@ fetch_finish(Fetch *f)
 	{
 		while (f->done < f->n)
 		{
-			if (solana_http_wait(multi, 1000, PG_WAIT_EXTENSION))
+			long		curl_ms = -1;
+
+			/*
+			 * With transfers running, libcurl sometimes reports neither
+			 * a socket nor a timeout (a request waiting for a pooled
+			 * connection it has just closed): the wait would then last
+			 * its whole second, once per getSignaturesForAddress page
+			 * in the bench.  Check back after 5 ms instead.
+			 */
+			curl_multi_timeout(multi, &curl_ms);
+			if (solana_http_wait(multi, curl_ms < 0 && f->running > 0 ? 5 : 1000,
+								 PG_WAIT_EXTENSION))
 				ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();
 			fetch_collect(f);

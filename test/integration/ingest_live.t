@@ -43,7 +43,7 @@ ok $? "its two rows appear"
 t1=$(date +%s.%N)
 # bound for a loaded CI machine (load average 11 to 13 took 9 to 11 s
 # when the pubsub handshake timed out); 0.85 s measured on a quiet
-# machine (load average 0.04): the peer confirms a slot later
+# machine (load average 0.04)
 ok "$(python3 -c "print(0 if $t1 - $t0 < 30 else 1)")" \
    "within 30 s of execution ($(python3 -c "print(round($t1 - $t0, 2))") s; 0.85 s on a quiet machine; load average $(cut -d' ' -f1 /proc/loadavg))"
 is "$(q "SELECT string_agg(event_name || ':' || depth || ':' || (program_id = '$A'::solana.pubkey), ',' ORDER BY log_index) FROM solana.events WHERE signature = '$SIG1'")" \
