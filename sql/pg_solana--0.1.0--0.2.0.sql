@@ -162,6 +162,8 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION solana._lease_lost(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION solana._lease_lost(bigint, text) IS
+    'helper: raises 55000 naming the job''s state and current holder when a complete, fail or heartbeat comes from a worker that lost the lease';
 
 CREATE FUNCTION solana.fail(id bigint, error text, retry_in interval DEFAULT NULL,
                             retry boolean DEFAULT true, worker text DEFAULT NULL)

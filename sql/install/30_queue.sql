@@ -683,6 +683,8 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION solana._lease_lost(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION solana._lease_lost(bigint, text) IS
+    'helper: raises 55000 naming the job''s state and current holder when a complete, fail or heartbeat comes from a worker that lost the lease';
 
 -- solana.complete_and_claim is a worker loop's one round trip per turn:
 -- it completes the jobs just done (solana.complete_batch: results
