@@ -176,52 +176,6 @@ put_float(ps_buf_t *b, double v, bool is_f32)
 	ps_buf_puts(b, tmp);
 }
 
-/* strict UTF-8: no overlongs, surrogates or code points above U+10FFFF */
-static bool
-utf8_valid(const uint8_t *s, size_t n)
-{
-	size_t		i = 0;
-
-	while (i < n)
-	{
-		uint8_t		c = s[i];
-
-		if (c < 0x80)
-		{
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-		{
-			if (i + 1 >= n || (s[i + 1] & 0xc0) != 0x80)
-				return false;
-			i += 2;
-		}
-		else if (c >= 0xe0 && c <= 0xef)
-		{
-			uint8_t		lo = c == 0xe0 ? 0xa0 : 0x80,
-						hi = c == 0xed ? 0x9f : 0xbf;
-
-			if (i + 2 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xc0) != 0x80)
-				return false;
-			i += 3;
-		}
-		else if (c >= 0xf0 && c <= 0xf4)
-		{
-			uint8_t		lo = c == 0xf0 ? 0x90 : 0x80,
-						hi = c == 0xf4 ? 0x8f : 0xbf;
-
-			if (i + 3 >= n || s[i + 1] < lo || s[i + 1] > hi ||
-				(s[i + 2] & 0xc0) != 0x80 || (s[i + 3] & 0xc0) != 0x80)
-				return false;
-			i += 4;
-		}
-		else
-			return false;
-	}
-	return true;
-}
-
 static void
 put_string(dc_t *dc, const uint8_t *s, size_t n)
 {
@@ -526,7 +480,7 @@ decode_node(dc_t *dc, uint32_t node)
 					return set_err(dc, PS_ERR_LENGTH_EXCEEDS, start);
 				if (nd->kind == PS_K_STRING)
 				{
-					if (!utf8_valid(at + 4, n))
+					if (!ps_utf8_valid(at + 4, n))
 						return set_err(dc, PS_ERR_UTF8, start);
 					put_string(dc, at + 4, n);
 				}

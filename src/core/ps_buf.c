@@ -308,3 +308,49 @@ ps_base64_decode(const char *src, size_t src_len, uint8_t *out, size_t *out_len)
 	*out_len = o;
 	return PS_OK;
 }
+
+/* strict UTF-8: no overlongs, surrogates or code points above U+10FFFF */
+bool
+ps_utf8_valid(const uint8_t *s, size_t n)
+{
+	size_t		i = 0;
+
+	while (i < n)
+	{
+		uint8_t		c = s[i];
+
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+		{
+			if (i + 1 >= n || (s[i + 1] & 0xc0) != 0x80)
+				return false;
+			i += 2;
+		}
+		else if (c >= 0xe0 && c <= 0xef)
+		{
+			uint8_t		lo = c == 0xe0 ? 0xa0 : 0x80,
+						hi = c == 0xed ? 0x9f : 0xbf;
+
+			if (i + 2 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xc0) != 0x80)
+				return false;
+			i += 3;
+		}
+		else if (c >= 0xf0 && c <= 0xf4)
+		{
+			uint8_t		lo = c == 0xf0 ? 0x90 : 0x80,
+						hi = c == 0xf4 ? 0x8f : 0xbf;
+
+			if (i + 3 >= n || s[i + 1] < lo || s[i + 1] > hi ||
+				(s[i + 2] & 0xc0) != 0x80 || (s[i + 3] & 0xc0) != 0x80)
+				return false;
+			i += 4;
+		}
+		else
+			return false;
+	}
+	return true;
+}

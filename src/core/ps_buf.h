@@ -13,6 +13,7 @@
 #ifndef PS_BUF_H
 #define PS_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,5 +70,12 @@ extern void ps_buf_put_hex(ps_buf_t *b, const uint8_t *p, size_t n);
  */
 extern int	ps_base64_decode(const char *src, size_t src_len,
 							 uint8_t *out, size_t *out_len);
+
+/*
+ * ps_utf8_valid says whether `n` bytes are strict UTF-8: no overlong
+ * forms, no surrogates, nothing above U+10FFFF (what PostgreSQL's text
+ * and Rust's String accept).  Any input is safe.
+ */
+extern bool ps_utf8_valid(const uint8_t *s, size_t n);
 
 #endif							/* PS_BUF_H */

@@ -758,50 +758,6 @@ span_int(const char *text, const ps_json_span_t *sp, bool is_signed,
 }
 
 /*
- * Whether `n` bytes at `p` are UTF-8 as jansson accepts it (no overlong
- * forms, no surrogates, nothing above U+10FFFF).
- */
-static bool
-utf8_ok(const unsigned char *p, size_t n)
-{
-	size_t		i = 0;
-
-	while (i < n)
-	{
-		unsigned char c = p[i];
-		size_t		k;
-		uint32_t	cp;
-
-		if (c < 0x80)
-		{
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			k = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			k = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			k = 3, cp = c & 0x07;
-		else
-			return false;
-		if (n - i - 1 < k)
-			return false;
-		for (size_t j = 1; j <= k; j++)
-		{
-			if ((p[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-			cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
-
-/*
  * A string token (quotes included, grammar checked by the scanner and
  * free of \u escapes) as a malloc'd nul-terminated copy; NULL when
  * it is not a string, its UTF-8 is bad, or out of memory.
@@ -814,7 +770,7 @@ token_string(const char *tok, size_t sz)
 				o = 0;
 
 	if (sz < 2 || tok[0] != '"' || tok[sz - 1] != '"' ||
-		!utf8_ok((const unsigned char *) tok + 1, sz - 2) ||
+		!ps_utf8_valid((const unsigned char *) tok + 1, sz - 2) ||
 		(out = malloc(sz - 1)) == NULL)
 		return NULL;
 	for (i = 1; i < sz - 1; i++)

@@ -13,48 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ps_buf.h"
 #include "ps_error.h"
 
-/* strict UTF-8: no overlongs, surrogates or code points past U+10FFFF */
-static bool
-utf8_ok(const uint8_t *s, size_t n)
-{
-	size_t		i = 0;
-
-	while (i < n)
-	{
-		uint8_t		c = s[i];
-		size_t		k;
-		uint32_t	cp;
-
-		if (c < 0x80)
-		{
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			k = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			k = 3, cp = c & 0x07;
-		else
-			return false;
-		if (n - i - 1 < k)
-			return false;
-		for (size_t j = 1; j <= k; j++)
-		{
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-			cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
 
 static size_t
 header_sz(const ps_offchain_t *m)
@@ -81,7 +42,7 @@ check_content(const ps_offchain_t *m)
 				if (m->text[i] != 0x0A && (m->text[i] < 0x20 || m->text[i] > 0x7E))
 					return PS_ERR_ARG;
 		}
-		else if (!utf8_ok(m->text, m->text_sz))
+		else if (!ps_utf8_valid(m->text, m->text_sz))
 			return PS_ERR_ARG;
 		if (m->format < 2 && header_sz(m) + m->text_sz > PS_OFFCHAIN_LIMIT_SZ)
 			return PS_ERR_ARG;
@@ -90,7 +51,7 @@ check_content(const ps_offchain_t *m)
 	}
 	else
 	{
-		if (!utf8_ok(m->text, m->text_sz))
+		if (!ps_utf8_valid(m->text, m->text_sz))
 			return PS_ERR_ARG;
 		for (size_t i = 1; i < m->signers_cnt; i++)
 			if (memcmp(m->signers + 32 * (i - 1), m->signers + 32 * i, 32) >= 0)
