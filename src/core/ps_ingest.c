@@ -1271,6 +1271,104 @@ ps_ingest_build_get_transaction(ps_buf_t *b, int64_t id, const uint8_t signature
 }
 
 int
+ps_ingest_build_batch(ps_buf_t *b, const char *const *bodies, size_t cnt)
+{
+	size_t		i;
+
+	if (cnt == 0)
+		return PS_ERR_ARG;
+	ps_buf_putc(b, '[');
+	for (i = 0; i < cnt; i++)
+	{
+		if (i > 0)
+			ps_buf_putc(b, ',');
+		ps_buf_puts(b, bodies[i]);
+	}
+	ps_buf_putc(b, ']');
+	return b->err;
+}
+
+/* reads a JSON integer token (no fraction or exponent) into *v */
+static bool
+id_token(const char *s, size_t sz, int64_t *v)
+{
+	bool		neg = sz > 0 && s[0] == '-';
+	size_t		i = neg ? 1 : 0;
+	uint64_t	u = 0;
+
+	if (i >= sz || sz - i > 19)
+		return false;
+	for (; i < sz; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		u = u * 10 + (uint64_t) (s[i] - '0');
+	}
+	if (u > (uint64_t) INT64_MAX)
+		return false;
+	*v = neg ? -(int64_t) u : (int64_t) u;
+	return true;
+}
+
+int
+ps_ingest_split_batch(const char *text, size_t len, const int64_t *ids,
+					  size_t cnt, ps_json_span_t *out)
+{
+	static const char *const keys[] = {"id"};
+	size_t		pos = 0;
+	size_t		n;
+	size_t		e;
+	int			rc;
+
+	for (e = 0; e < cnt; e++)
+		out[e].found = false;
+	/* the whole answer is checked once here; elements are walked below */
+	if ((rc = ps_json_array_spans(text, len, NULL, 0, &n)) != PS_OK)
+		return rc;
+	for (;;)
+		if (pos < len && text[pos] == '[')
+			break;
+		else
+			pos++;
+	pos++;
+	for (e = 0; e < n; e++)
+	{
+		ps_json_span_t el;
+		ps_json_span_t idsp;
+		size_t		start;
+		int64_t		id;
+		size_t		i;
+
+		while (strchr(" \t\r\n,", text[pos]))
+			pos++;
+		start = pos;
+		if (ps_json_skip(text, len, &pos) != PS_OK)
+			return PS_ERR_INTERNAL;
+		el.off = start;
+		el.sz = pos - start;
+		while (el.sz > 0 && strchr(" \t\r\n", text[el.off + el.sz - 1]))
+			el.sz--;
+		if (text[start] != '{' ||
+			ps_json_object_spans(text + el.off, el.sz, keys, 1, &idsp) != PS_OK ||
+			!idsp.found ||
+			!id_token(text + el.off + idsp.off, idsp.sz, &id))
+			continue;
+		/* answers come mostly in request order: try that slot first */
+		i = e < cnt && ids[e] == id ? e : cnt;
+		if (i == cnt)
+			for (i = 0; i < cnt && ids[i] != id; i++)
+				;
+		if (i < cnt && !out[i].found)
+		{
+			out[i].found = true;
+			out[i].off = el.off;
+			out[i].sz = el.sz;
+		}
+	}
+	return PS_OK;
+}
+
+int
 ps_ingest_build_get_statuses(ps_buf_t *b, int64_t id, const uint8_t (*sigs)[64],
 							 size_t cnt)
 {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "ps_buf.h"
+#include "ps_json.h"
 
 #define PS_INGEST_MSG_MAX		(16 * 1024 * 1024)	/* largest message accepted */
 #define PS_INGEST_LOGS_MAX		65536	/* log lines per transaction */
@@ -218,6 +219,28 @@ extern int	ps_ingest_build_get_signatures(ps_buf_t *b, int64_t id,
 extern int	ps_ingest_build_get_transaction(ps_buf_t *b, int64_t id,
 											const uint8_t signature[64],
 											const char *commitment);
+
+/*
+ * ps_ingest_build_batch appends a JSON-RPC batch: the `cnt` (>= 1)
+ * requests `bodies` (each one JSON object, as built above) as one JSON
+ * array.  Returns b->err, or PS_ERR_ARG when `cnt` is 0.
+ */
+extern int	ps_ingest_build_batch(ps_buf_t *b, const char *const *bodies,
+								  size_t cnt);
+
+/*
+ * ps_ingest_split_batch reads the answer to a batch whose requests had
+ * the ids `ids` (`cnt` of them, distinct) and sets out[i] to the span of
+ * the answer element whose "id" is ids[i], in any order (found false
+ * when no element has it; the first element with an id wins).  Elements
+ * that are not objects or carry an id not asked for are ignored.
+ * Returns PS_OK, PS_ERR_JSON when the answer is not a JSON array (a node
+ * that refuses batches answers with one error object), PS_ERR_LIMIT.
+ * Any input is safe; allocates nothing.
+ */
+extern int	ps_ingest_split_batch(const char *text, size_t len,
+								  const int64_t *ids, size_t cnt,
+								  ps_json_span_t *out);
 
 /* a getSignatureStatuses request for `cnt` (1..256) signatures */
 extern int	ps_ingest_build_get_statuses(ps_buf_t *b, int64_t id,

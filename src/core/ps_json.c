@@ -274,6 +274,57 @@ ps_json_object_spans(const char *s, size_t len, const char *const *keys,
 	return pos == len ? PS_OK : PS_ERR_JSON;
 }
 
+int
+ps_json_array_spans(const char *s, size_t len, ps_json_span_t *spans,
+					size_t spans_max, size_t *cnt)
+{
+	size_t		pos = 0;
+	int			rc;
+
+	*cnt = 0;
+	skip_ws(s, len, &pos);
+	if (pos >= len || s[pos] != '[')
+		return PS_ERR_JSON;
+	pos++;
+	skip_ws(s, len, &pos);
+	if (pos < len && s[pos] == ']')
+		pos++;
+	else
+		for (;;)
+		{
+			size_t		val_start;
+			size_t		val_end;
+
+			skip_ws(s, len, &pos);
+			val_start = pos;
+			if ((rc = skip_value(s, len, &pos, 1)) != PS_OK)
+				return rc;
+			val_end = pos;
+			while (val_end > val_start && strchr(" \t\r\n", s[val_end - 1]))
+				val_end--;
+			if (*cnt < spans_max)
+			{
+				spans[*cnt].found = true;
+				spans[*cnt].off = val_start;
+				spans[*cnt].sz = val_end - val_start;
+			}
+			(*cnt)++;
+			if (pos >= len)
+				return PS_ERR_JSON;
+			if (s[pos] == ',')
+			{
+				pos++;
+				continue;
+			}
+			if (s[pos] != ']')
+				return PS_ERR_JSON;
+			pos++;
+			break;
+		}
+	skip_ws(s, len, &pos);
+	return pos == len ? PS_OK : PS_ERR_JSON;
+}
+
 static bool
 is_digit(char c)
 {

@@ -56,6 +56,18 @@ extern int	ps_json_object_spans(const char *s, size_t len,
 								 ps_json_span_t *spans);
 
 /*
+ * ps_json_array_spans checks that `s` (`len` bytes) is exactly one JSON
+ * array, with optional whitespace around, as ps_json_skip does, fills
+ * spans[i] with its first `spans_max` elements (without whitespace
+ * around) and sets *cnt to the number of elements, which may exceed
+ * `spans_max`.  Returns PS_OK, PS_ERR_JSON (not JSON, or not an array)
+ * or PS_ERR_LIMIT.  Any input is safe; never allocates.
+ */
+extern int	ps_json_array_spans(const char *s, size_t len,
+								ps_json_span_t *spans, size_t spans_max,
+								size_t *cnt);
+
+/*
  * ps_json_load_exact parses `len` bytes of JSON text (any value at the
  * top) with numbers tagged, into *out.  Returns PS_OK, PS_ERR_JSON (the
  * reason to `errbuf`: a number outside the grammar, or the parser's

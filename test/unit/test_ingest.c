@@ -459,6 +459,98 @@ test_requests(void)
 	ps_test_end();
 }
 
+/* JSON-RPC batches of getTransaction: building and splitting answers */
+static void
+test_batches(void)
+{
+	ps_buf_t	b;
+	const char *bodies[3];
+	char	   *texts[3];
+	int64_t		ids[3] = {7, 8, 9};
+	ps_json_span_t sp[3];
+	json_t	   *arr;
+	int			i;
+	char		ans[2048];
+	char		where[128];
+
+	ps_test_begin("batch request: the calls as one JSON array, each as built alone");
+	for (i = 0; i < 3; i++)
+	{
+		ps_buf_init(&b, NULL, NULL);
+		CHECK_INT(ps_ingest_build_get_transaction(&b, ids[i], sig_a_bytes, "confirmed"), PS_OK);
+		texts[i] = strndup(b.data, b.len);
+		bodies[i] = texts[i];
+		ps_buf_free(&b);
+	}
+	ps_buf_init(&b, NULL, NULL);
+	CHECK_INT(ps_ingest_build_batch(&b, bodies, 3), PS_OK);
+	arr = ps_test_parse(b.data, b.len);
+	CHECK(arr != NULL && json_is_array(arr) && json_array_size(arr) == 3);
+	for (i = 0; arr && i < 3 && i < (int) json_array_size(arr); i++)
+	{
+		json_t	   *one = ps_test_parse(bodies[i], strlen(bodies[i]));
+
+		CHECK(ps_test_json_equal(json_array_get(arr, i), one, where, sizeof(where)));
+		CHECK_STR(json_string_value(json_object_get(json_array_get(arr, i), "method")), "getTransaction");
+		json_decref(one);
+	}
+	json_decref(arr);
+	ps_buf_free(&b);
+	ps_buf_init(&b, NULL, NULL);
+	CHECK_INT(ps_ingest_build_batch(&b, bodies, 0), PS_ERR_ARG);
+	ps_buf_free(&b);
+	ps_test_end();
+
+	ps_test_begin("batch answer: elements matched by id in any order, each read as a single answer");
+	snprintf(ans, sizeof(ans),
+			 " [ {\"jsonrpc\":\"2.0\",\"result\":null,\"id\":9} ,\n"
+			 "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32009,\"message\":\"Slot 5 was skipped\"},\"id\":7},"
+			 "{\"jsonrpc\":\"2.0\",\"result\":{\"slot\":44,\"meta\":{\"err\":null,\"logMessages\":[\"a\"]},"
+			 "\"transaction\":{\"signatures\":[\"%s\"],\"message\":{\"accountKeys\":[]}}},\"id\":8} ] ",
+			 sig_a);
+	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_OK);
+	CHECK(sp[0].found && sp[1].found && sp[2].found);
+	{
+		bool		found;
+		ps_ingest_tx_t tx;
+		char		err[256];
+
+		CHECK_INT(ps_ingest_parse_transaction(ans + sp[0].off, sp[0].sz, &found, &tx, err, sizeof(err)), PS_ERR_SYNTAX);
+		CHECK(strstr(err, "Slot 5 was skipped") != NULL);
+		ps_ingest_tx_free(&tx);
+		CHECK_INT(ps_ingest_parse_transaction(ans + sp[1].off, sp[1].sz, &found, &tx, err, sizeof(err)), PS_OK);
+		CHECK(found && tx.slot == 44 && tx.logs_cnt == 1);
+		ps_ingest_tx_free(&tx);
+		CHECK_INT(ps_ingest_parse_transaction(ans + sp[2].off, sp[2].sz, &found, &tx, err, sizeof(err)), PS_OK);
+		CHECK(!found);
+		ps_ingest_tx_free(&tx);
+		CHECK(ans[sp[2].off] == '{' && ans[sp[2].off + sp[2].sz - 1] == '}');
+	}
+	ps_test_end();
+
+	ps_test_begin("batch answer: missing, unknown, duplicate and odd ids; not an array");
+	strcpy(ans, "[{\"id\":8,\"result\":1},{\"id\":8,\"result\":2},{\"id\":\"7\"},{\"id\":7.0},"
+		   "{\"id\":99},17,[],{\"result\":null},{\"id\":-9}]");
+	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_OK);
+	CHECK(!sp[0].found && sp[1].found && !sp[2].found);
+	CHECK(strncmp(ans + sp[1].off, "{\"id\":8,\"result\":1}", sp[1].sz) == 0);
+	strcpy(ans, "[]");
+	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_OK);
+	CHECK(!sp[0].found && !sp[1].found && !sp[2].found);
+	/* a node that refuses batches answers with one error object */
+	strcpy(ans, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"Invalid request\"},\"id\":null}");
+	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_ERR_JSON);
+	strcpy(ans, "[{\"id\":7},");
+	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_ERR_JSON);
+	strcpy(ans, "[{\"id\":7}] x");
+	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_ERR_JSON);
+	CHECK_INT(ps_ingest_split_batch("", 0, ids, 3, sp), PS_ERR_JSON);
+	ps_test_end();
+
+	for (i = 0; i < 3; i++)
+		free(texts[i]);
+}
+
 int
 main(void)
 {
@@ -480,5 +572,6 @@ main(void)
 	test_replies_and_garbage();
 	test_transaction();
 	test_requests();
+	test_batches();
 	return ps_test_done();
 }
