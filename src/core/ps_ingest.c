@@ -1312,7 +1312,7 @@ id_token(const char *s, size_t sz, int64_t *v)
 
 int
 ps_ingest_split_batch(const char *text, size_t len, const int64_t *ids,
-					  size_t cnt, ps_json_span_t *out)
+					  size_t cnt, ps_ingest_span_t *out)
 {
 	static const char *const keys[] = {"id"};
 	size_t		pos = 0;
@@ -1324,7 +1324,11 @@ ps_ingest_split_batch(const char *text, size_t len, const int64_t *ids,
 		out[e].found = false;
 	/* the whole answer is checked once here; elements are walked below */
 	if ((rc = ps_json_array_spans(text, len, NULL, 0, &n)) != PS_OK)
+	{
+		if (rc == PS_ERR_JSON && ps_json_skip(text, len, &pos) == PS_OK && pos == len)
+			return PS_ERR_ARG;
 		return rc;
+	}
 	for (;;)
 		if (pos < len && text[pos] == '[')
 			break;

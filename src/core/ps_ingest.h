@@ -26,7 +26,6 @@
 #include <stdint.h>
 
 #include "ps_buf.h"
-#include "ps_json.h"
 
 #define PS_INGEST_MSG_MAX		(16 * 1024 * 1024)	/* largest message accepted */
 #define PS_INGEST_LOGS_MAX		65536	/* log lines per transaction */
@@ -234,13 +233,21 @@ extern int	ps_ingest_build_batch(ps_buf_t *b, const char *const *bodies,
  * the answer element whose "id" is ids[i], in any order (found false
  * when no element has it; the first element with an id wins).  Elements
  * that are not objects or carry an id not asked for are ignored.
- * Returns PS_OK, PS_ERR_JSON when the answer is not a JSON array (a node
- * that refuses batches answers with one error object), PS_ERR_LIMIT.
- * Any input is safe; allocates nothing.
+ * Returns PS_OK, PS_ERR_JSON when the answer is not JSON, PS_ERR_ARG
+ * when it is JSON but not an array (a node that refuses batches answers
+ * with one error object), PS_ERR_LIMIT.  Any input is safe; allocates
+ * nothing.
  */
+typedef struct ps_ingest_span_t
+{
+	bool		found;
+	size_t		off;
+	size_t		sz;
+} ps_ingest_span_t;
+
 extern int	ps_ingest_split_batch(const char *text, size_t len,
 								  const int64_t *ids, size_t cnt,
-								  ps_json_span_t *out);
+								  ps_ingest_span_t *out);
 
 /* a getSignatureStatuses request for `cnt` (1..256) signatures */
 extern int	ps_ingest_build_get_statuses(ps_buf_t *b, int64_t id,

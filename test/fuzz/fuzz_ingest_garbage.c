@@ -5,7 +5,9 @@
  *	  getMultipleAccounts or getProgramAccounts answer) yield a status, never a crash or a leak; a parsed message
  *	  has a kind and sizes consistent with its arrays; the lean reading
  *	  of getTransaction gives the jansson tree's result whenever the tree
- *	  reads the answer.
+ *	  reads the answer.  A batch answer splits into spans inside the
+ *	  input, each matched to one asked id at most once, and each element
+ *	  read as a single getTransaction answer.
  */
 #include "fuzz_common.h"
 
@@ -89,6 +91,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ps_ingest_tx_free(&ref);
 	}
 	ps_ingest_tx_free(&tx);
+
+	{
+		/* a JSON-RPC batch answer: ids 1..4 asked */
+		static const int64_t ids[4] = {1, 2, 3, 4};
+		ps_ingest_span_t sp[4];
+
+		rc = ps_ingest_split_batch(text, size, ids, 4, sp);
+		FUZZ_ASSERT(rc == PS_OK || rc == PS_ERR_JSON || rc == PS_ERR_ARG || rc == PS_ERR_LIMIT);
+		for (i = 0; rc == PS_OK && i < 4; i++)
+			if (sp[i].found)
+			{
+				size_t		j;
+
+				FUZZ_ASSERT(sp[i].off < size && sp[i].sz <= size - sp[i].off);
+				FUZZ_ASSERT(text[sp[i].off] == '{' && text[sp[i].off + sp[i].sz - 1] == '}');
+				for (j = 0; j < i; j++)
+					FUZZ_ASSERT(!sp[j].found || sp[j].off != sp[i].off);
+				if (ps_ingest_parse_transaction(text + sp[i].off, sp[i].sz, &found, &tx,
+												err, sizeof(err)) == PS_OK && found)
+					FUZZ_ASSERT(tx.has_logs || tx.logs_cnt == 0);
+				ps_ingest_tx_free(&tx);
+			}
+	}
 
 	rc = ps_ingest_parse_signatures(text, size, &sigs, &cnt, err, sizeof(err));
 	FUZZ_ASSERT(rc != PS_OK || cnt == 0 || sigs != NULL);

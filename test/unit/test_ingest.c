@@ -467,7 +467,7 @@ test_batches(void)
 	const char *bodies[3];
 	char	   *texts[3];
 	int64_t		ids[3] = {7, 8, 9};
-	ps_json_span_t sp[3];
+	ps_ingest_span_t sp[3];
 	json_t	   *arr;
 	int			i;
 	char		ans[2048];
@@ -538,8 +538,9 @@ test_batches(void)
 	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_OK);
 	CHECK(!sp[0].found && !sp[1].found && !sp[2].found);
 	/* a node that refuses batches answers with one error object */
-	strcpy(ans, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"Invalid request\"},\"id\":null}");
-	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_ERR_JSON);
+	strcpy(ans, " {\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"Invalid request\"},\"id\":null} ");
+	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_ERR_ARG);
+	CHECK_INT(ps_ingest_split_batch("17", 2, ids, 3, sp), PS_ERR_ARG);
 	strcpy(ans, "[{\"id\":7},");
 	CHECK_INT(ps_ingest_split_batch(ans, strlen(ans), ids, 3, sp), PS_ERR_JSON);
 	strcpy(ans, "[{\"id\":7}] x");
