@@ -190,6 +190,34 @@ test("getSignaturesForAddress pages newest first with before, until and limit", 
   await assert.rejects(peer.rpc("getSignaturesForAddress", [bob.publicKey.toBase58(), { limit: 1001 }]), (e) => e.rpc.code === -32602);
 });
 
+test("a batch of getTransaction calls answers each as the single call does, by id", async () => {
+  // the ingest worker's backfill sends its getTransaction calls as batches
+  const alice = await funded(LAMPORTS);
+  const bob = w3.Keypair.generate();
+  const sent = [];
+  for (let i = 0; i < 3; i++) {
+    const tx = await transferTx(alice, bob.publicKey, 2_000_000 + i);
+    sent.push(await conn.sendRawTransaction(tx.serialize()));
+  }
+  const cfg = { encoding: "json", maxSupportedTransactionVersion: 0, commitment: "confirmed" };
+  const unknown = bs58.encode(Buffer.alloc(64, 7));
+  const reqs = [...sent, unknown].map((sig, i) => ({ jsonrpc: "2.0", id: 40 + i, method: "getTransaction", params: [sig, cfg] }));
+  reqs.push({ jsonrpc: "2.0", id: 50, method: "getTransactions", params: [sent[0], cfg] });
+  const r = await peer.rpcRaw(reqs);
+  assert.equal(r.status, 200);
+  const answers = JSON.parse(r.text);
+  assert.ok(Array.isArray(answers));
+  assert.equal(answers.length, reqs.length);
+  const byId = new Map(answers.map((a) => [a.id, a]));
+  for (let i = 0; i < sent.length; i++) {
+    const single = JSON.parse((await peer.rpcRaw(reqs[i])).text);
+    assert.deepEqual(byId.get(40 + i), single);
+    assert.equal(single.result.transaction.signatures[0], sent[i]);
+  }
+  assert.equal(byId.get(43).result, null);
+  assert.equal(byId.get(50).error.code, -32601);
+});
+
 test("accounts: encodings, dataSlice, getMultipleAccounts, getProgramAccounts filters", async () => {
   const dex = "DJrtazoUrrxxjGYsPEbsvscv88M49FaVD8aV4RLqKFZE";
   const a1 = w3.Keypair.generate().publicKey.toBase58();
