@@ -80,6 +80,7 @@ static int	ingest_reconnect_max_ms = 30000;
 static int	ingest_ping_s = 15;
 static int	ingest_reconcile_s = 10;
 static int	ingest_rpc_concurrency = 16;
+static int	ingest_rpc_batch = 32;
 
 #define RAW_ERROR_MAX	4096
 #define MAX_SUBS		1024
@@ -171,6 +172,7 @@ typedef struct Batch
 /* one JSON-RPC call over HTTP (http.c) */
 typedef struct RpcCall
 {
+	int64		id;				/* > 0: may share a JSON-RPC batch */
 	char	   *body;			/* request, palloc'd */
 	char	   *resp;			/* response, palloc'd, NULL on failure */
 	size_t		resp_len;
@@ -179,8 +181,10 @@ typedef struct RpcCall
 
 /*
  * A *fetch* is a set of calls in flight on the worker's curl multi
- * handle, at most solana.ingest_rpc_concurrency at once; only one runs
- * at a time.
+ * handle, at most solana.ingest_rpc_concurrency HTTP requests at once;
+ * only one runs at a time.  A *request* carries one call, or up to
+ * solana.ingest_rpc_batch consecutive calls with an id as one JSON-RPC
+ * batch, whose answer is split back into the calls by id.
  */
 typedef struct Fetch
 {
@@ -189,7 +193,8 @@ typedef struct Fetch
 				next,			/* calls[next] is the next to start */
 				running,
 				done;
-	solana_http_req **reqs;		/* by call, NULL when not in flight */
+	solana_http_req **reqs;		/* by first call of a request, or NULL */
+	int		   *group;			/* calls in the request of reqs[i] */
 	MemoryContext cxt;			/* of calls[], where answers go */
 } Fetch;
 
@@ -211,6 +216,7 @@ static Batch batch;
 static int64 partitions_lo = -1,
 			partitions_hi = -1;	/* slots with a partition for sure */
 static CURLM *multi = NULL;
+static bool batch_refused = false;	/* the node answered a batch with no array */
 
 /* ---------------------------------------------------------------- */
 /* GUCs, shared memory, registration                                 */
@@ -280,6 +286,10 @@ solana_ingest_init(void)
 	DefineCustomIntVariable("solana.ingest_rpc_concurrency",
 							"getTransaction calls the ingest worker runs at once while backfilling.",
 							NULL, &ingest_rpc_concurrency, 16, 1, 256,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("solana.ingest_rpc_batch",
+							"getTransaction calls the ingest worker sends in one JSON-RPC batch request while backfilling (1: no batches).",
+							NULL, &ingest_rpc_batch, 32, 1, 256,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 
 	if (!process_shared_preload_libraries_in_progress)
@@ -1685,34 +1695,131 @@ ws_pump(void)
 /* ---------------------------------------------------------------- */
 /* JSON-RPC over HTTP (http.c)                                       */
 
-/* start calls until solana.ingest_rpc_concurrency are in flight */
+/*
+ * fetch_send starts the request of calls[first .. first + k - 1]: the
+ * call's own body, or the bodies as one JSON-RPC batch.
+ */
 static void
-fetch_fill(Fetch *f)
+fetch_send(Fetch *f, int first, int k)
 {
 	const char *headers[] = {"Content-Type: application/json"};
+	RpcCall    *c = &f->calls[first];
+	solana_http_req *r;
 
-	while (f->next < f->n && f->running < ingest_rpc_concurrency)
-	{
-		RpcCall    *c = &f->calls[f->next];
-		solana_http_req *r;
-
+	if (k == 1)
 		r = solana_http_new("POST", solana_rpc_url, headers, 1,
 							c->body, strlen(c->body), 30000,
 							PS_INGEST_MSG_MAX, c->err, sizeof(c->err));
-		if (r == NULL)
-			f->done++;
-		else
+	else
+	{
+		const char **bodies = palloc(sizeof(char *) * k);
+		ps_buf_t	b;
+
+		for (int j = 0; j < k; j++)
+			bodies[j] = c[j].body;
+		ps_buf_init(&b, NULL, NULL);
+		if (ps_ingest_build_batch(&b, bodies, k) != PS_OK)
 		{
-			r->owner = c;
-			f->reqs[f->next] = r;
-			solana_http_multi_add(multi, r);
-			f->running++;
+			strlcpy(c->err, "out of memory", sizeof(c->err));
+			r = NULL;
 		}
-		f->next++;
+		else
+			r = solana_http_new("POST", solana_rpc_url, headers, 1,
+								b.data, b.len, 30000,
+								PS_INGEST_MSG_MAX, c->err, sizeof(c->err));
+		ps_buf_free(&b);
+		pfree(bodies);
+		if (r == NULL)
+			for (int j = 1; j < k; j++)
+				strlcpy(c[j].err, c->err, sizeof(c[j].err));
+	}
+	if (r == NULL)
+		f->done += k;
+	else
+	{
+		r->owner = c;
+		f->reqs[first] = r;
+		f->group[first] = k;
+		solana_http_multi_add(multi, r);
+		f->running++;
 	}
 }
 
-/* take the finished calls' answers (into f->cxt), start more */
+/* start requests until solana.ingest_rpc_concurrency are in flight */
+static void
+fetch_fill(Fetch *f)
+{
+	while (f->next < f->n && f->running < ingest_rpc_concurrency)
+	{
+		int			first = f->next;
+		int			k = 1;
+
+		if (f->calls[first].id > 0 && !batch_refused)
+			while (k < ingest_rpc_batch && first + k < f->n &&
+				   f->calls[first + k].id > 0)
+				k++;
+		f->next += k;
+		fetch_send(f, first, k);
+	}
+}
+
+/* an answer's copy in the fetch's context, nul-terminated */
+static void
+call_answer(Fetch *f, RpcCall *c, const char *text, size_t len)
+{
+	c->resp = MemoryContextAlloc(f->cxt, len + 1);
+	memcpy(c->resp, text, len);
+	c->resp[len] = '\0';
+	c->resp_len = len;
+}
+
+/*
+ * batch_answer hands each of the `k` calls from `c` its element of the
+ * batch answer `text`.  Returns false when the node refused the batch
+ * (it answered one JSON object instead of an array): the calls are
+ * left unanswered, to be sent alone.  An answer that is not JSON goes
+ * to every call, to be recorded as each single answer would be.
+ */
+static bool
+batch_answer(Fetch *f, RpcCall *c, int k, const char *text, size_t len)
+{
+	int64	   *ids = palloc(sizeof(int64) * k);
+	ps_ingest_span_t *sp = palloc(sizeof(ps_ingest_span_t) * k);
+	int			rc;
+	int			j;
+
+	for (j = 0; j < k; j++)
+		ids[j] = c[j].id;
+	rc = ps_ingest_split_batch(text, len, ids, k, sp);
+	if (rc == PS_ERR_ARG)
+	{
+		pfree(ids);
+		pfree(sp);
+		return false;
+	}
+	if (rc == PS_ERR_JSON)
+		for (j = 0; j < k; j++)
+			call_answer(f, &c[j], text, len);
+	else if (rc != PS_OK)
+		for (j = 0; j < k; j++)
+			snprintf(c[j].err, sizeof(c[j].err), "batch answer not read: %s",
+					 ps_strerror(rc));
+	else
+		for (j = 0; j < k; j++)
+		{
+			if (sp[j].found)
+				call_answer(f, &c[j], text + sp[j].off, sp[j].sz);
+			else
+				snprintf(c[j].err, sizeof(c[j].err),
+						 "the batch answer has no element with id %lld",
+						 (long long) c[j].id);
+		}
+	pfree(ids);
+	pfree(sp);
+	return true;
+}
+
+/* take the finished requests' answers (into f->cxt), start more */
 static void
 fetch_collect(Fetch *f)
 {
@@ -1721,21 +1828,36 @@ fetch_collect(Fetch *f)
 	while ((r = solana_http_collect(multi)) != NULL)
 	{
 		RpcCall    *c = (RpcCall *) r->owner;
+		int			first = c - f->calls;
+		int			k = f->group[first];
+		bool		resend = false;
 
 		if (r->result == CURLE_OK && r->status == 200 && !r->resp_too_big)
 		{
-			c->resp = MemoryContextAlloc(f->cxt, r->resp_len + 1);
-			memcpy(c->resp, r->resp ? r->resp : "", r->resp_len);
-			c->resp[r->resp_len] = '\0';
-			c->resp_len = r->resp_len;
+			if (k == 1)
+				call_answer(f, c, r->resp ? r->resp : "", r->resp_len);
+			else if (!batch_answer(f, c, k, r->resp ? r->resp : "", r->resp_len))
+			{
+				if (!batch_refused)
+					ereport(LOG,
+							(errmsg("pg_solana ingest: the node at \"%s\" does not answer JSON-RPC batches; sending getTransaction calls one by one",
+									solana_rpc_url)));
+				batch_refused = true;
+				resend = true;
+			}
 		}
 		else
-			solana_http_failure_text(r, c->err, sizeof(c->err));
+			for (int j = 0; j < k; j++)
+				solana_http_failure_text(r, c[j].err, sizeof(c[j].err));
 		solana_http_multi_remove(multi, r);
-		f->reqs[c - f->calls] = NULL;
+		f->reqs[first] = NULL;
 		solana_http_free(r);
 		f->running--;
-		f->done++;
+		if (resend)
+			for (int j = 0; j < k; j++)
+				fetch_send(f, first + j, 1);
+		else
+			f->done += k;
 	}
 	fetch_fill(f);
 }
@@ -1751,6 +1873,7 @@ fetch_start(Fetch *f, RpcCall *calls, int n)
 	f->next = f->running = f->done = 0;
 	f->cxt = CurrentMemoryContext;
 	f->reqs = MemoryContextAllocZero(f->cxt, sizeof(solana_http_req *) * Max(n, 1));
+	f->group = MemoryContextAllocZero(f->cxt, sizeof(int) * Max(n, 1));
 	fetch_fill(f);
 }
 
@@ -1984,6 +2107,7 @@ backfill_chunk(Sub *s, ps_ingest_sig_t *all, int nall, int first)
 		if (c.need[k] == SIG_DONE)
 			continue;
 		b.len = 0;
+		c.calls[c.ncalls].id = next_req_id;
 		ps_ingest_build_get_transaction(&b, next_req_id++, all[first + k].signature,
 										strcmp(s->commitment, "processed") == 0 ? "confirmed" : s->commitment);
 		c.calls[c.ncalls].body = pnstrdup(b.data ? b.data : "", b.len);
