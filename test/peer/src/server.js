@@ -37,8 +37,8 @@ class Peer {
     };
     this.autoState = !this.opts.statePath;
     if (this.autoState) this.opts.statePath = path.join(os.tmpdir(), `pg_solana-peer-${process.pid}-${crypto.randomBytes(4).toString("hex")}.state.json`);
-    this.faults = { paused: false, delayMs: 0, http429: null, rpcError: null, malformed: null, truncated: null, refuseUntil: 0 };
-    this.stats = { requests: {}, http_requests: 0, ws_connections: 0, dropped_transactions: 0, since: new Date().toISOString() };
+    this.faults = { paused: false, delayMs: 0, http429: null, rpcError: null, malformed: null, truncated: null, refuseUntil: 0, noBatches: false };
+    this.stats = { requests: {}, http_requests: 0, batch_requests: 0, ws_connections: 0, dropped_transactions: 0, since: new Date().toISOString() };
     this.sockets = new Set();
     this.build();
   }
@@ -296,7 +296,11 @@ class Peer {
       return reply(200, { "content-type": "application/json" }, J.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null }));
     }
     let out;
-    if (Array.isArray(parsed)) {
+    if (Array.isArray(parsed)) this.stats.batch_requests++;
+    if (Array.isArray(parsed) && f.noBatches) {
+      // as a node or proxy that does not take batches: one error object
+      out = { jsonrpc: "2.0", error: { code: -32600, message: "Invalid request" }, id: null };
+    } else if (Array.isArray(parsed)) {
       if (!parsed.length) out = { jsonrpc: "2.0", error: { code: -32600, message: "Invalid request" }, id: null };
       else out = parsed.map((r) => this.handleOne(r));
     } else out = this.handleOne(parsed);
@@ -472,6 +476,10 @@ const CONTROL = {
     this.faults.malformed = { count: Number(b.count === undefined ? 1 : b.count), target: b.target === "ws" ? "ws" : "http" };
     return this.faults.malformed;
   },
+  noBatches(b) {
+    this.faults.noBatches = b.on === undefined ? true : !!b.on;
+    return { on: this.faults.noBatches };
+  },
   truncatedFrame(b) {
     this.faults.truncated = { count: Number(b.count === undefined ? 1 : b.count) };
     return this.faults.truncated;
@@ -480,6 +488,7 @@ const CONTROL = {
     this.faults.delayMs = 0;
     this.faults.http429 = this.faults.rpcError = this.faults.malformed = this.faults.truncated = null;
     this.faults.paused = false;
+    this.faults.noBatches = false;
     if (this.faults.refuseUntil) {
       clearTimeout(this.refuseTimer);
       this.faults.refuseUntil = 0;
@@ -508,13 +517,14 @@ const CONTROL = {
   },
   stats(b) {
     const since = Number(b.since || 0);
-    const out = { requests: this.stats.requests, http_requests: this.stats.http_requests, ws_connections: this.stats.ws_connections, open_ws: this.pubsub.clients.size, subscriptions: this.pubsub.subs.size, dropped_transactions: this.stats.dropped_transactions, slot: this.ledger.slot, transactions: this.ledger.order.length, event_count: this.ledger.events.length, since: this.stats.since };
+    const out = { requests: this.stats.requests, http_requests: this.stats.http_requests, batch_requests: this.stats.batch_requests, ws_connections: this.stats.ws_connections, open_ws: this.pubsub.clients.size, subscriptions: this.pubsub.subs.size, dropped_transactions: this.stats.dropped_transactions, slot: this.ledger.slot, transactions: this.ledger.order.length, event_count: this.ledger.events.length, since: this.stats.since };
     if (b.events !== false) out.events = this.ledger.events.slice(since);
     return out;
   },
   resetStats() {
     this.stats.requests = {};
     this.stats.http_requests = 0;
+    this.stats.batch_requests = 0;
     this.stats.ws_connections = 0;
     this.stats.since = new Date().toISOString();
     return {};

@@ -158,6 +158,27 @@ test("dropSockets, truncatedFrame and malformed WebSocket messages", async () =>
   await peer.control("clearFaults");
 });
 
+test("noBatches answers a batch with one error object; batch_requests counts batches", async () => {
+  await peer.control("resetStats");
+  const batch = [{ jsonrpc: "2.0", id: 1, method: "getSlot" }, { jsonrpc: "2.0", id: 2, method: "getHealth" }];
+  const before = JSON.parse((await peer.rpcRaw(batch)).text);
+  assert.ok(Array.isArray(before) && before.length === 2);
+  assert.equal((await peer.control("noBatches", {})).on, true);
+  const refused = JSON.parse((await peer.rpcRaw(batch)).text);
+  assert.deepEqual(refused, { jsonrpc: "2.0", error: { code: -32600, message: "Invalid request" }, id: null });
+  assert.equal(JSON.parse((await peer.rpcRaw(batch[1])).text).result, "ok", "single calls still work");
+  let st = await peer.control("stats", { events: false });
+  assert.equal(st.batch_requests, 2);
+  assert.equal(st.http_requests, 3);
+  await peer.control("clearFaults");
+  assert.ok(Array.isArray(JSON.parse((await peer.rpcRaw(batch)).text)), "clearFaults turns it off");
+  await peer.control("noBatches", { on: true });
+  await peer.control("noBatches", { on: false });
+  assert.ok(Array.isArray(JSON.parse((await peer.rpcRaw(batch)).text)));
+  st = await peer.control("stats", { events: false });
+  assert.equal(st.batch_requests, 4);
+});
+
 test("refuseConnections refuses HTTP and WebSocket for T seconds", async () => {
   await peer.control("refuseConnections", { seconds: 1 });
   await assert.rejects(fetch(peer.urls.rpc, { method: "POST", body: "{}" }), (e) => /ECONNREFUSED/.test(String(e.cause && e.cause.code)));
