@@ -216,7 +216,8 @@ static Batch batch;
 static int64 partitions_lo = -1,
 			partitions_hi = -1;	/* slots with a partition for sure */
 static CURLM *multi = NULL;
-static bool batch_refused = false;	/* the node answered a batch with no array */
+static bool batch_refused = false;	/* the node answered a batch with no
+										 * array; until the next reload */
 
 /* ---------------------------------------------------------------- */
 /* GUCs, shared memory, registration                                 */
@@ -2663,6 +2664,7 @@ solana_ingest_main(Datum arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			batch_refused = false;	/* the node may have changed: try again */
 			if (ws && ws_url_used && strcmp(ws_url_used, solana_ws_url) != 0)
 			{
 				ws_drop(NULL);
