@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench/queue/cpu/run.sh [PORT] [ROUNDS] [JOBS]: server CPU per job of
+# claim + complete (one job per turn, pgbench -M prepared, 2 clients)
+# for pg_solana (solana.claim + solana.complete; SCRIPT=bare.sql runs
+# the same two statements written out on solana.jobs, without the
+# functions) and the hand-written SKIP LOCKED ceiling (ceiling.sql, a
+# one-index table), in alternating rounds, medians, microseconds per
+# job.  CPU = the postmaster's reaped children (cutime + cstime) over a
+# round: steadier than wall-clock rates on a shared machine.  Without
+# PORT it starts a throwaway cluster (build/bench/pg-queue-cpu, needs
+# root); with PORT it uses database $DB (qb) there, creating it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../../.." && pwd)
+port=${1:-}; rounds=${2:-5}; jobs=${3:-6000}
+db=${DB:-qb}; per=$((jobs / 2))
+if [ -z "$port" ]; then
+    . "$root/scripts/lib.sh"
+    dir=$root/build/bench/pg-queue-cpu; port=$(free_port)
+    pg_start "$dir" "$port" "synchronous_commit = on" >/dev/null
+    trap 'pg_stop "$dir" >/dev/null' EXIT
+fi
+q() { psql -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d "$db" -c "$1"; }
+if ! psql -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+    psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE $db"
+    q "CREATE EXTENSION pg_solana"
+fi
+pmpid=$(head -1 "$(q 'SHOW data_directory')/postmaster.pid")
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
+hz=$(getconf CLK_TCK)
+cpu() { awk '{print $16 + $17}' "/proc/$pmpid/stat"; }
+q "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS bench_hw (id bigserial PRIMARY KEY, payload jsonb NOT NULL,
+     priority int NOT NULL DEFAULT 0, run_at timestamptz NOT NULL DEFAULT now(),
+     state text NOT NULL DEFAULT 'queued', attempts int NOT NULL DEFAULT 0,
+     lease_expires_at timestamptz)"
+q "SET client_min_messages = warning; CREATE INDEX IF NOT EXISTS bench_hw_ready ON bench_hw (priority DESC, run_at, id) WHERE state = 'queued'"
+fill() {
+    q "TRUNCATE bench_hw; DELETE FROM solana.jobs WHERE queue = 'bench'"
+    q "INSERT INTO bench_hw (payload) SELECT jsonb_build_object('i', i) FROM generate_series(1, $jobs + 100) i"
+    q "SELECT count(*) FROM solana.enqueue_batch('bench', 'noop', (SELECT array_agg(jsonb_build_object('i', i)) FROM generate_series(1, $jobs + 100) i))" >/dev/null
+    q "VACUUM ANALYZE bench_hw"; q "VACUUM ANALYZE solana.jobs"; q "CHECKPOINT"
+}
+one() {  # system script -> microseconds per job
+    local a b
+    a=$(cpu)
+    pgbench -n -M prepared -c 2 -t "$per" -h 127.0.0.1 -p "$port" -U postgres -f "$here/$2" "$db" >/dev/null
+    sleep 0.3; b=$(cpu)
+    echo $(( (b - a) * 1000000 / hz / jobs ))
+}
+s=(); c=()
+for r in $(seq 1 "$rounds"); do
+    fill
+    if (( r % 2 )); then x=$(one solana "${SCRIPT:-solana.sql}"); y=$(one ceiling ceiling.sql)
+    else y=$(one ceiling ceiling.sql); x=$(one solana "${SCRIPT:-solana.sql}"); fi
+    s+=("$x"); c+=("$y")
+    echo "round $r: pg_solana $x us/job, ceiling $y us/job, load $(cut -d' ' -f1 /proc/loadavg)"
+done
+med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+echo "median: pg_solana $(med "${s[@]}") us/job, ceiling $(med "${c[@]}") us/job"
