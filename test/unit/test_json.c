@@ -124,11 +124,34 @@ test_load(void)
 	ps_test_end();
 }
 
+static void
+test_array_spans(void)
+{
+	const char *t = " [ 1 , {\"a\":[2,3]} ,\"x\" ,null ] ";
+	ps_json_span_t sp[2];
+	size_t		cnt;
+
+	ps_test_begin("array spans: elements without blanks, counted beyond the spans given");
+	CHECK_INT(ps_json_array_spans(t, strlen(t), sp, 2, &cnt), PS_OK);
+	CHECK_INT(cnt, 4);
+	CHECK(sp[0].found && sp[0].sz == 1 && t[sp[0].off] == '1');
+	CHECK(sp[1].found && sp[1].sz == 11 && strncmp(t + sp[1].off, "{\"a\":[2,3]}", 11) == 0);
+	CHECK_INT(ps_json_array_spans("[]", 2, sp, 2, &cnt), PS_OK);
+	CHECK_INT(cnt, 0);
+	CHECK_INT(ps_json_array_spans("{}", 2, sp, 2, &cnt), PS_ERR_JSON);
+	CHECK_INT(ps_json_array_spans("[1,]", 4, sp, 2, &cnt), PS_ERR_JSON);
+	CHECK_INT(ps_json_array_spans("[1] [2]", 7, sp, 2, &cnt), PS_ERR_JSON);
+	CHECK_INT(ps_json_array_spans("[1", 2, sp, 2, &cnt), PS_ERR_JSON);
+	CHECK_INT(ps_json_array_spans("", 0, NULL, 0, &cnt), PS_ERR_JSON);
+	ps_test_end();
+}
+
 int
 main(void)
 {
 	test_scanner();
 	test_spans();
 	test_load();
+	test_array_spans();
 	return ps_test_done();
 }
