@@ -10,6 +10,13 @@
  * and return a short count to make libcurl stop.  Waiting uses a
  * WaitEventSet on the process latch plus libcurl's sockets, so a SIGTERM,
  * a query cancel or new work wakes us at once.
+ *
+ * Each multi's count of requests added and not yet removed is kept here
+ * (`multis`): libcurl sometimes holds a request without a timer
+ * (waiting for a connection of the pool it has just closed),
+ * and only the count tells that state from an idle multi.  Each
+ * request gets its own easy handle: keeping freed ones (curl_easy_reset)
+ * saved no measurable CPU per request (docs/benchmarks.md, webhooks).
  */
 #include "postgres.h"
 
@@ -22,6 +29,38 @@
 #include "worker_common.h"
 
 static bool curl_ready = false;
+
+/* requests in each multi of this process (few: dispatcher, gateway) */
+#define MAX_MULTIS	8
+static struct
+{
+	CURLM	   *m;
+	int			n;
+}			multis[MAX_MULTIS];
+
+static int *
+multi_count(CURLM *m)
+{
+	for (int i = 0; i < MAX_MULTIS; i++)
+		if (multis[i].m == m)
+			return &multis[i].n;
+	return NULL;
+}
+
+/* take `req` out of its multi, if in one */
+static void
+leave_multi(solana_http_req *req)
+{
+	int		   *n;
+
+	if (req->in_multi == NULL)
+		return;
+	curl_multi_remove_handle(req->in_multi, req->easy);
+	n = multi_count(req->in_multi);
+	if (n != NULL && *n > 0)
+		(*n)--;
+	req->in_multi = NULL;
+}
 
 static void
 ensure_curl(void)
@@ -185,6 +224,7 @@ solana_http_free(solana_http_req *req)
 {
 	if (req == NULL)
 		return;
+	leave_multi(req);
 	if (req->easy)
 		curl_easy_cleanup(req->easy);
 	curl_slist_free_all(req->headers);
@@ -205,6 +245,14 @@ solana_http_multi_new(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("could not create a libcurl multi handle")));
+	/* without a free entry the multi works, minus the stall check */
+	for (int i = 0; i < MAX_MULTIS; i++)
+		if (multis[i].m == NULL)
+		{
+			multis[i].m = m;
+			multis[i].n = 0;
+			break;
+		}
 	return m;
 }
 
@@ -213,7 +261,15 @@ solana_http_multi_add(CURLM *m, solana_http_req *req)
 {
 	CURLMcode	rc = curl_multi_add_handle(m, req->easy);
 
-	if (rc != CURLM_OK)
+	if (rc == CURLM_OK)
+	{
+		int		   *n = multi_count(m);
+
+		req->in_multi = m;
+		if (n != NULL)
+			(*n)++;
+	}
+	else
 	{
 		/* reported like a failed transfer, collected by the caller */
 		req->done = true;
@@ -225,7 +281,10 @@ solana_http_multi_add(CURLM *m, solana_http_req *req)
 void
 solana_http_multi_remove(CURLM *m, solana_http_req *req)
 {
-	curl_multi_remove_handle(m, req->easy);
+	if (req->in_multi == m)
+		leave_multi(req);
+	else
+		curl_multi_remove_handle(m, req->easy);
 }
 
 solana_http_req *
@@ -247,7 +306,7 @@ solana_http_collect(CURLM *m)
 		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
 		curl_easy_getinfo(req->easy, CURLINFO_TOTAL_TIME_T, &us);
 		req->elapsed_ms = (double) us / 1000.0;
-		curl_multi_remove_handle(m, req->easy);
+		leave_multi(req);
 		return req;
 	}
 	return NULL;
@@ -267,8 +326,9 @@ solana_http_wait(CURLM *m, long timeout_ms, uint32 wait_event)
 	WaitEvent	ev[16];
 	int			got;
 	bool		latch = false;
+	int		   *n;
 
-	/* -1 from curl_multi_timeout: no transfer at all */
+	/* -1 from curl_multi_timeout: no timer (no transfer, or see below) */
 	curl_multi_timeout(m, &curl_ms);
 	if (curl_ms >= 0 && curl_ms < timeout_ms)
 		timeout_ms = curl_ms;
@@ -279,6 +339,16 @@ solana_http_wait(CURLM *m, long timeout_ms, uint32 wait_event)
 	/* transfers but no socket yet (name resolution): check back soon */
 	if (curl_ms >= 0 && maxfd < 0 && timeout_ms > 50)
 		timeout_ms = 50;
+
+	/*
+	 * Requests in the multi, yet libcurl names no timer: one waits for a
+	 * connection (seen right after adding a request, when the pooled
+	 * connection it would reuse has just been closed).  Nothing would
+	 * wake us before `timeout_ms`, so check back in 5 ms.
+	 */
+	n = multi_count(m);
+	if (curl_ms < 0 && n != NULL && *n > 0 && timeout_ms > 5)
+		timeout_ms = 5;
 	for (int fd = 0; fd <= maxfd; fd++)
 		if (FD_ISSET(fd, &rd) || FD_ISSET(fd, &wr))
 			n_sockets++;

@@ -101,6 +101,7 @@ typedef struct solana_http_req
 	double		elapsed_ms;
 	char		errbuf[CURL_ERROR_SIZE];
 	void	   *owner;			/* the caller's job or call */
+	CURLM	   *in_multi;		/* the multi running it, or NULL (http.c) */
 } solana_http_req;
 
 /*
@@ -108,7 +109,8 @@ typedef struct solana_http_req
  * header lines ("Name: value", `n_headers` of them), an optional body,
  * a timeout in milliseconds and the most response bytes kept.  Returns
  * NULL with `err` filled when libcurl refuses (bad URL scheme).  The
- * request is malloc-owned: free it with solana_http_free.
+ * request is malloc-owned: free it with solana_http_free, which takes
+ * it out of its multi if still there.
  */
 extern solana_http_req *solana_http_new(const char *method, const char *url,
 										const char *const *headers,
@@ -129,10 +131,11 @@ extern void solana_http_multi_remove(CURLM *m, solana_http_req *req);
 extern solana_http_req *solana_http_collect(CURLM *m);
 
 /*
- * solana_http_wait drives the multi, then sleeps on the process latch
- * and the multi's sockets for at most `timeout_ms` (or what libcurl
- * asks for, if sooner).  Returns true when the latch was set; the
- * caller resets it.  Exits on postmaster death.
+ * solana_http_wait sleeps on the process latch and the multi's sockets
+ * for at most `timeout_ms` (or what libcurl asks for, if sooner; at most
+ * 5 ms while the multi holds requests but libcurl names no timeout),
+ * then drives the multi.  Returns true when the latch
+ * was set; the caller resets it.  Exits on postmaster death.
  */
 extern bool solana_http_wait(CURLM *m, long timeout_ms, uint32 wait_event);
 
