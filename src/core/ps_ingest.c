@@ -1315,6 +1315,7 @@ ps_ingest_split_batch(const char *text, size_t len, const int64_t *ids,
 					  size_t cnt, ps_ingest_span_t *out)
 {
 	static const char *const keys[] = {"id"};
+	ps_json_span_t el[PS_INGEST_BATCH_MAX];
 	size_t		pos = 0;
 	size_t		n;
 	size_t		e;
@@ -1322,40 +1323,25 @@ ps_ingest_split_batch(const char *text, size_t len, const int64_t *ids,
 
 	for (e = 0; e < cnt; e++)
 		out[e].found = false;
-	/* the whole answer is checked once here; elements are walked below */
-	if ((rc = ps_json_array_spans(text, len, NULL, 0, &n)) != PS_OK)
+	/* one pass checks the answer and finds its first elements */
+	if ((rc = ps_json_array_spans(text, len, el, PS_INGEST_BATCH_MAX, &n)) != PS_OK)
 	{
 		if (rc == PS_ERR_JSON && ps_json_skip(text, len, &pos) == PS_OK && pos == len)
 			return PS_ERR_ARG;
 		return rc;
 	}
-	for (;;)
-		if (pos < len && text[pos] == '[')
-			break;
-		else
-			pos++;
-	pos++;
+	if (n > PS_INGEST_BATCH_MAX)
+		n = PS_INGEST_BATCH_MAX;	/* more than was asked for */
 	for (e = 0; e < n; e++)
 	{
-		ps_json_span_t el;
 		ps_json_span_t idsp;
-		size_t		start;
 		int64_t		id;
 		size_t		i;
 
-		while (strchr(" \t\r\n,", text[pos]))
-			pos++;
-		start = pos;
-		if (ps_json_skip(text, len, &pos) != PS_OK)
-			return PS_ERR_INTERNAL;
-		el.off = start;
-		el.sz = pos - start;
-		while (el.sz > 0 && strchr(" \t\r\n", text[el.off + el.sz - 1]))
-			el.sz--;
-		if (text[start] != '{' ||
-			ps_json_object_spans(text + el.off, el.sz, keys, 1, &idsp) != PS_OK ||
+		if (text[el[e].off] != '{' ||
+			ps_json_object_spans(text + el[e].off, el[e].sz, keys, 1, &idsp) != PS_OK ||
 			!idsp.found ||
-			!id_token(text + el.off + idsp.off, idsp.sz, &id))
+			!id_token(text + el[e].off + idsp.off, idsp.sz, &id))
 			continue;
 		/* answers come mostly in request order: try that slot first */
 		i = e < cnt && ids[e] == id ? e : cnt;
@@ -1365,8 +1351,8 @@ ps_ingest_split_batch(const char *text, size_t len, const int64_t *ids,
 		if (i < cnt && !out[i].found)
 		{
 			out[i].found = true;
-			out[i].off = el.off;
-			out[i].sz = el.sz;
+			out[i].off = el[e].off;
+			out[i].sz = el[e].sz;
 		}
 	}
 	return PS_OK;

@@ -29,6 +29,7 @@
 
 #define PS_INGEST_MSG_MAX		(16 * 1024 * 1024)	/* largest message accepted */
 #define PS_INGEST_LOGS_MAX		65536	/* log lines per transaction */
+#define PS_INGEST_BATCH_MAX		256 /* elements of a batch answer read */
 #define PS_INGEST_ERRTEXT_MAX	512 /* error text kept, with nul */
 
 typedef enum ps_ingest_kind_t
@@ -231,8 +232,9 @@ extern int	ps_ingest_build_batch(ps_buf_t *b, const char *const *bodies,
  * ps_ingest_split_batch reads the answer to a batch whose requests had
  * the ids `ids` (`cnt` of them, distinct) and sets out[i] to the span of
  * the answer element whose "id" is ids[i], in any order (found false
- * when no element has it; the first element with an id wins).  Elements
- * that are not objects or carry an id not asked for are ignored.
+ * when no element has it; the first element with an id wins).  Only
+ * the first PS_INGEST_BATCH_MAX elements are read; elements that are
+ * not objects or carry an id not asked for are ignored.
  * Returns PS_OK, PS_ERR_JSON when the answer is not JSON, PS_ERR_ARG
  * when it is JSON but not an array (a node that refuses batches answers
  * with one error object), PS_ERR_LIMIT.  Any input is safe; allocates

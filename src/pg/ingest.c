@@ -290,7 +290,7 @@ solana_ingest_init(void)
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("solana.ingest_rpc_batch",
 							"getTransaction calls the ingest worker sends in one JSON-RPC batch request while backfilling (1: no batches).",
-							NULL, &ingest_rpc_batch, 32, 1, 256,
+							NULL, &ingest_rpc_batch, 32, 1, PS_INGEST_BATCH_MAX,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 
 	if (!process_shared_preload_libraries_in_progress)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ingest_batch.t: backfill sends its getTransaction calls as JSON-RPC
 # batches (solana.ingest_rpc_batch).  A backfill of 70 transactions
-# must store every event with fewer HTTP requests than calls; then,
+# must store every event with fewer HTTP requests than calls (the
+# newest may come live: the peer confirms a slot late); then,
 # with the peer refusing batches (noBatches: one -32600 error object
 # per batch), a gap filled by reconciliation must still be stored, by
 # single calls, with one LOG line and no ingest error; a configuration
@@ -31,7 +32,7 @@ STATS=$(control stats '{"events": false}')
 GT=$(echo "$STATS" | python3 -c "import json,sys; print(json.load(sys.stdin)['requests'].get('getTransaction', 0))")
 BR=$(echo "$STATS" | jfield batch_requests)
 HR=$(echo "$STATS" | jfield http_requests)
-[ "$BR" -ge 5 ] && [ "$GT" -ge 70 ] && [ "$HR" -lt "$GT" ]
+[ "$BR" -ge 4 ] && [ "$GT" -ge 60 ] && [ "$HR" -lt "$GT" ]
 ok $? "the getTransaction calls went out in batches ($GT calls, $BR batch requests, $HR HTTP requests in all)"
 is "$(q "SELECT count(*) FROM solana.ingest_errors WHERE subscription_id = $SUB")" "0" \
    "no ingest error"
