@@ -58,6 +58,8 @@ build_install() {
 pg_start() {
     local dir=$1 port=$2; shift 2
     rm -rf "$dir"; mkdir -p "$dir"; chown postgres:postgres "$dir"
+    # the cluster runs as postgres: a private parent (mktemp -d is 0700) must let it through
+    runuser -u postgres -- test -x "$(dirname "$dir")" || chmod o+x "$(dirname "$dir")"
     runuser -u postgres -- "$PG_BIN/initdb" -D "$dir/data" -U postgres \
         --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
     cat >> "$dir/data/postgresql.conf" <<CONF

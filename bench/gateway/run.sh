@@ -10,7 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 . "$root/scripts/lib.sh"
-work=$(mktemp -d); chmod 755 "$work"	# the cluster runs as postgres
+work=$(mktemp -d)
 started=
 peer_pid=
 old_url=
