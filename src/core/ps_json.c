@@ -383,11 +383,25 @@ int
 ps_json_load_exact(const char *text, size_t len, json_t **out,
 				   char *errbuf, size_t errbuf_sz)
 {
-	size_t		need = tag_numbers(text, len, NULL);
+	size_t		need;
+	size_t		pos = 0;
 	char	   *tagged;
 	json_error_t jerr;
 
 	*out = NULL;
+
+	/*
+	 * The scanner checks the grammar first: tagging turns numbers into
+	 * strings, so without it a number in a key's place ({3:1}) would
+	 * reach jansson as a string key and be accepted.
+	 */
+	if (ps_json_skip(text, len, &pos) != PS_OK || pos != len)
+	{
+		if (errbuf_sz)
+			snprintf(errbuf, errbuf_sz, "not JSON: invalid text at offset %zu", pos);
+		return PS_ERR_JSON;
+	}
+	need = tag_numbers(text, len, NULL);
 	if (need == SIZE_MAX)
 	{
 		if (errbuf_sz)
