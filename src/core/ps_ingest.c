@@ -1138,6 +1138,30 @@ done:
 	return rc;
 }
 
+/*
+ * put_filters appends `,"filters":<json>` for a program subscription's or
+ * getProgramAccounts' filters (none when NULL or empty); PS_ERR_JSON when
+ * they are not a JSON array.
+ */
+static int
+put_filters(ps_buf_t *b, const char *filters_json_opt)
+{
+	json_error_t jerr;
+	json_t	   *f;
+	bool		ok;
+
+	if (filters_json_opt == NULL || filters_json_opt[0] == '\0')
+		return PS_OK;
+	f = json_loads(filters_json_opt, JSON_DECODE_ANY, &jerr);
+	ok = json_is_array(f);
+	json_decref(f);
+	if (!ok)
+		return PS_ERR_JSON;
+	ps_buf_puts(b, ",\"filters\":");
+	ps_buf_puts(b, filters_json_opt);
+	return PS_OK;
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -1189,18 +1213,8 @@ ps_ingest_build_subscribe(ps_buf_t *b, int64_t id, const char *kind,
 		ps_buf_puts(b, ",{\"encoding\":\"base64\",\"commitment\":\"");
 		ps_buf_puts(b, commitment);
 		ps_buf_puts(b, "\"");
-		if (filters_json_opt != NULL && filters_json_opt[0] != '\0')
-		{
-			json_error_t jerr;
-			json_t	   *f = json_loads(filters_json_opt, JSON_DECODE_ANY, &jerr);
-			bool		ok = json_is_array(f);
-
-			json_decref(f);
-			if (!ok)
-				return PS_ERR_JSON;
-			ps_buf_puts(b, ",\"filters\":");
-			ps_buf_puts(b, filters_json_opt);
-		}
+		if (put_filters(b, filters_json_opt) != PS_OK)
+			return PS_ERR_JSON;
 		ps_buf_puts(b, "}]}");
 	}
 	else
@@ -1414,18 +1428,8 @@ ps_ingest_build_get_program_accounts(ps_buf_t *b, int64_t id,
 	ps_buf_puts(b, ",{\"encoding\":\"base64\",\"withContext\":true,\"commitment\":\"");
 	ps_buf_puts(b, commitment);
 	ps_buf_puts(b, "\"");
-	if (filters_json_opt != NULL && filters_json_opt[0] != '\0')
-	{
-		json_error_t jerr;
-		json_t	   *f = json_loads(filters_json_opt, JSON_DECODE_ANY, &jerr);
-		bool		ok = json_is_array(f);
-
-		json_decref(f);
-		if (!ok)
-			return PS_ERR_JSON;
-		ps_buf_puts(b, ",\"filters\":");
-		ps_buf_puts(b, filters_json_opt);
-	}
+	if (put_filters(b, filters_json_opt) != PS_OK)
+		return PS_ERR_JSON;
 	ps_buf_puts(b, "}]}");
 	return b->err;
 }
