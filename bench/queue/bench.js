@@ -11,7 +11,7 @@
 'use strict';
 const { Client } = require('pg');
 const { run, runMigrations } = require('graphile-worker');
-const PgBoss = require('pg-boss');
+const { PgBoss } = require('pg-boss');
 
 const conn = process.argv[2];
 const N = Number(process.argv[3] || 20000);
@@ -177,25 +177,46 @@ async function benchCeiling(cs, admin) {
     await admin.query('TRUNCATE bench_hw');
 }
 
+// graphile-worker's runner with concurrency W, in its default mode (one
+// fetch and one completion round trip per job) and in its batched mode
+// (0.18: a local queue of BATCH jobs fetched and locked per query, and
+// completions batched by completeJobBatchDelay: 0, which sends the
+// completions of one event-loop turn as one statement)
 async function benchGraphile(cs, admin) {
     await runMigrations({ connectionString: conn, logger: quietLogger() });
     await admin.query('DELETE FROM graphile_worker._private_jobs');
     report('graphile-worker', 'enqueue', await enqueueSingle(cs,
         "SELECT graphile_worker.add_job('noop', $1::json)", i => [{ i }]));
     await admin.query('VACUUM ANALYZE graphile_worker._private_jobs');
-    let done = 0, finish;
-    const all = new Promise(r => { finish = r; });
-    const t0 = process.hrtime.bigint();
-    const runner = await run({
-        connectionString: conn, concurrency: W, noHandleSignals: true, pollInterval: 50,
-        logger: quietLogger(),
-        taskList: { noop: async () => { if (++done === N) finish(); } },
-    });
-    await all;
-    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    await runner.stop();
-    report('graphile-worker', 'claim+complete', secs);
+    report('graphile-worker', 'claim+complete', await drainGraphile({}));
+    const fill = async () => {
+        await admin.query('DELETE FROM graphile_worker._private_jobs');
+        for (let s = 1; s <= N; s += 1000) {
+            await admin.query(`SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
+                SELECT ROW('noop', json_build_object('i', i), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+                  FROM generate_series($1::int, $2::int) i))`, [s, Math.min(s + 999, N)]);
+        }
+        await admin.query('VACUUM ANALYZE graphile_worker._private_jobs');
+    };
+    await fill();
+    report('graphile-worker', `claim+complete batch ${BATCH}`,
+        await drainGraphile({ localQueue: { size: BATCH }, completeJobBatchDelay: 0 }));
     await admin.query('DELETE FROM graphile_worker._private_jobs');
+
+    async function drainGraphile(worker) {
+        let done = 0, finish;
+        const all = new Promise(r => { finish = r; });
+        const t0 = process.hrtime.bigint();
+        const runner = await run({
+            connectionString: conn, concurrency: W, noHandleSignals: true, pollInterval: 50,
+            logger: quietLogger(), preset: { worker },
+            taskList: { noop: async () => { if (++done === N) finish(); } },
+        });
+        await all;
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        await runner.stop();
+        return secs;
+    }
 }
 
 async function benchBoss(cs, admin) {
@@ -216,7 +237,7 @@ async function benchBoss(cs, admin) {
         return jobs.length;
     });
     report('pg-boss', 'claim+complete', await drainBoss(1));
-    await boss.insert(Array.from({ length: N }, (_, i) => ({ name: qname, data: { i } })));
+    await boss.insert(qname, Array.from({ length: N }, (_, i) => ({ data: { i } })));
     report('pg-boss', `claim+complete batch ${BATCH}`, await drainBoss(BATCH));
     await admin.query('DELETE FROM pgboss.job WHERE name = $1', [qname]);
     await boss.deleteQueue(qname).catch(() => {});

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/queue/run.sh: enqueue and claim+complete rates of the pg_solana
-# queue side by side with graphile-worker 0.16 and pg-boss 10 (npm) and a
+# queue side by side with graphile-worker 0.18 (default and batched
+# mode) and pg-boss 12 (npm) and a
 # minimal hand-written FOR UPDATE SKIP LOCKED loop (the ceiling), on one
 # throwaway PostgreSQL 15 instance with pg_solana preloaded; 4 workers,
 # JOBS jobs (20,000), RUNS runs (3), medians.  Every system is driven
@@ -47,11 +48,23 @@ for op in ops:
     def cell(s):
         v = med.get((op, s)); return f"{v:,.0f}" if v else "-"
     def ratio(s, pct=False):
-        # graphile-worker's runner has one mode (a claim and a completion
-        # per job): the one-call rows are compared with it
-        other = "claim+complete" if s == "graphile-worker" and op == "claim+complete, 1 call per job" else op
+        # graphile-worker has no combined complete-and-claim call: the
+        # one-call rows are compared with its mode of the same batch size
+        other = op
+        if s == "graphile-worker" and op == "claim+complete, 1 call per job": other = "claim+complete"
+        if s == "graphile-worker" and op == "claim+complete batch 10, 1 call per batch": other = "claim+complete batch 10"
         a, b = med.get((op, "pg_solana")), med.get((other, s))
         if not a or not b: return "-"
         return f"{100 * a / b:.0f}%" if pct else f"{a / b:.1f}x"
     print(f"| {op} | {cell('pg_solana')} | {cell('hand-written')} | {cell('graphile-worker')} | {cell('pg-boss')} | {ratio('hand-written', True)} | {ratio('graphile-worker')} | {ratio('pg-boss')} |")
+# each system's best drain mode against the others' best
+drains = ops[2:]
+best = {s: max(((med.get((op, s)) or 0), op) for op in drains) for s in systems}
+print()
+for s in systems:
+    v, op = best[s]
+    if v: print(f"best drain, {s}: {v:,.0f} jobs/s ({op})")
+a = best["pg_solana"][0]
+for s in systems[1:]:
+    if a and best[s][0]: print(f"best vs best, pg_solana / {s}: {a / best[s][0]:.2f}x")
 PY
