@@ -184,23 +184,25 @@ CREATE TABLE solana.webhook_deliveries (
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     delivered_at        timestamptz
-);
+) WITH (fillfactor = 50);
 CREATE UNIQUE INDEX webhook_deliveries_message_idx ON solana.webhook_deliveries (webhook_id, message_id)
     WHERE replay_of IS NULL;
 CREATE INDEX webhook_deliveries_due_idx ON solana.webhook_deliveries (webhook_id, next_attempt_at, id)
     WHERE state IN ('pending', 'failed');
-CREATE INDEX webhook_deliveries_in_flight_idx ON solana.webhook_deliveries (lease_expires_at)
-    WHERE state = 'in_flight';
--- every claim and outcome is a non-HOT update (state is in index
--- predicates), so indexes are few; replay's time range uses a BRIN
+-- A claim changes no indexed column (state stays pending or failed, the
+-- lease marks the attempt in flight), so it is a HOT update.  A claim
+-- updates a run of neighbouring rows: fillfactor 50 leaves room for a
+-- new version of each (at 70, 30 of 64 were HOT).  The outcome leaves
+-- the due index (non-HOT).
+-- Indexes are few; replay's time range uses a BRIN.
 CREATE INDEX webhook_deliveries_created_idx ON solana.webhook_deliveries USING brin (created_at);
 COMMENT ON TABLE solana.webhook_deliveries IS
     'the webhook outbox: one row per message per webhook, written in the transaction of its source row and sent by the dispatcher after commit';
 COMMENT ON COLUMN solana.webhook_deliveries.message_id IS 'the webhook-id header: stable for a source row (evt_<signature>_<log_index>, job_<id>_<state>, msg_<random>), the same on every attempt and replay';
 COMMENT ON COLUMN solana.webhook_deliveries.event_type IS 'event, price, job, transaction or message';
 COMMENT ON COLUMN solana.webhook_deliveries.payload IS 'the JSON body, sent as its jsonb text';
-COMMENT ON COLUMN solana.webhook_deliveries.state IS 'pending, in_flight (claimed, under lease), failed (retry at next_attempt_at), delivered or dead';
-COMMENT ON COLUMN solana.webhook_deliveries.lease_expires_at IS 'an in_flight row whose lease expired (the dispatcher died) is claimed again';
+COMMENT ON COLUMN solana.webhook_deliveries.state IS 'pending, failed (retry at next_attempt_at), delivered or dead; a pending or failed row with lease_expires_at set is in flight (in_flight is no longer used since 0.2.0)';
+COMMENT ON COLUMN solana.webhook_deliveries.lease_expires_at IS 'set while an attempt is in flight; a row whose lease expired (the dispatcher died) is claimed again';
 COMMENT ON COLUMN solana.webhook_deliveries.last_status IS 'HTTP status of the last attempt (NULL: no response)';
 COMMENT ON COLUMN solana.webhook_deliveries.last_error IS 'why the last attempt failed, or why the delivery is dead';
 COMMENT ON COLUMN solana.webhook_deliveries.latency_ms IS 'duration of the last attempt';
@@ -405,7 +407,8 @@ DECLARE
 BEGIN
     PERFORM solana._webhook_require(webhook);
     UPDATE solana.webhook_deliveries d
-       SET state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+       SET state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now(),
+           lease_expires_at = NULL
      WHERE d.webhook_id = webhook AND d.state = 'dead';
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n > 0 THEN
@@ -432,9 +435,10 @@ SELECT w.id AS webhook_id,
        w.url,
        w.enabled,
        w.disabled_reason,
-       count(d.id) FILTER (WHERE d.state = 'pending') AS pending,
-       count(d.id) FILTER (WHERE d.state = 'in_flight') AS in_flight,
-       count(d.id) FILTER (WHERE d.state = 'failed') AS retrying,
+       count(d.id) FILTER (WHERE d.state = 'pending' AND d.lease_expires_at IS NULL) AS pending,
+       count(d.id) FILTER (WHERE d.state IN ('pending', 'failed', 'in_flight')
+                           AND d.lease_expires_at IS NOT NULL) AS in_flight,
+       count(d.id) FILTER (WHERE d.state = 'failed' AND d.lease_expires_at IS NULL) AS retrying,
        count(d.id) FILTER (WHERE d.state = 'delivered') AS delivered,
        count(d.id) FILTER (WHERE d.state = 'dead') AS dead,
        count(d.id) FILTER (WHERE d.state = 'delivered'
@@ -466,18 +470,22 @@ COMMENT ON VIEW solana.webhook_stats IS
 -- the dispatcher's side: claim due deliveries, record outcomes
 -- ---------------------------------------------------------------------
 -- Claims up to `max_cnt` due deliveries (pending or failed whose time
--- has come, or in_flight whose lease expired), honouring each
--- endpoint's rate limit and circuit breaker (one probe when half-open),
--- and up to twice its in-flight limit: the dispatcher sends at most
--- max_in_flight at once and keeps the rest queued, so that a finished
--- request is followed by the next without a database round trip (the
--- lease, twice the timeout plus 5 s, covers the wait).  Rows are locked
--- with SKIP LOCKED, so several dispatchers never claim the same
--- delivery.  Bitmap scans are off: counting an endpoint's in_flight rows
--- with one visits every entry the partial index ever got (a bitmap scan
--- never marks the dead ones), which grows with every delivery until
--- vacuum; a plain index scan marks them and stays short.
-CREATE FUNCTION solana._webhook_claim(max_cnt int)
+-- has come and that no live lease holds: none, or one that expired
+-- because its dispatcher died), honouring each endpoint's rate limit and
+-- circuit breaker (one probe when half-open), and up to twice its
+-- in-flight limit per dispatcher: `held_ids` / `held_cnts` are the
+-- endpoints this dispatcher already holds claimed deliveries of and how
+-- many.  The dispatcher sends at most max_in_flight at once over all
+-- dispatchers (shared memory) and keeps the rest queued, so that a
+-- finished request is followed by the next without a database round
+-- trip (the lease, twice the timeout plus 5 s, covers the wait).  Rows
+-- are locked with SKIP LOCKED, so several dispatchers never claim the
+-- same delivery.  The claim sets the lease and counts the attempt but
+-- leaves `state` (an index predicate) alone: a HOT update.  The in-flight
+-- rows stay at the head of the due index; the scan steps over them (at
+-- most twice the limits per dispatcher).
+CREATE FUNCTION solana._webhook_claim(max_cnt int, held_ids bigint[] DEFAULT '{}',
+                                      held_cnts int[] DEFAULT '{}')
     RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
                    message_id text, body text, timeout_ms int, headers jsonb, attempts int,
                    max_in_flight int)
@@ -486,18 +494,13 @@ CREATE FUNCTION solana._webhook_claim(max_cnt int)
     SET enable_bitmapscan = off
 AS $$
 BEGIN
-    -- leases that expired (the dispatcher died or was restarted) make
-    -- their deliveries due again; the attempt stays counted
-    UPDATE solana.webhook_deliveries d
-       SET state = 'failed', lease_expires_at = NULL, updated_at = now(),
-           last_error = 'no outcome recorded before the lease expired (dispatcher restarted?)'
-     WHERE d.state = 'in_flight' AND d.lease_expires_at <= now();
-
     RETURN QUERY
-    WITH room AS (
+    WITH held AS (
+        SELECT h.wid, h.cnt FROM unnest(held_ids, held_cnts) AS h(wid, cnt)
+    ), room AS (
         SELECT w.id,
-               least(2 * w.max_in_flight - (SELECT count(*) FROM solana.webhook_deliveries f
-                                             WHERE f.state = 'in_flight' AND f.webhook_id = w.id),
+               least(2 * w.max_in_flight - coalesce((SELECT sum(held.cnt)::int FROM held
+                                                      WHERE held.wid = w.id), 0),
                      CASE WHEN w.circuit_open_until IS NOT NULL THEN 1 ELSE max_cnt END,
                      CASE WHEN w.rate_limit IS NULL THEN max_cnt
                           WHEN w.rate_window_start > now() - interval '1 second'
@@ -514,14 +517,18 @@ BEGIN
                  WHERE d.webhook_id = room.id
                    AND d.state IN ('pending', 'failed')
                    AND d.next_attempt_at <= now()
+                   AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
                  ORDER BY d.next_attempt_at, d.id
                  LIMIT greatest(room.n, 0)
                    FOR UPDATE SKIP LOCKED) c
          LIMIT max_cnt
     ), claimed AS (
+        -- an expired lease: the attempt stays counted, the row is retried
         UPDATE solana.webhook_deliveries d
-           SET state = 'in_flight', attempts = d.attempts + 1, last_attempt_at = now(),
-               updated_at = now(),
+           SET state = CASE WHEN d.lease_expires_at IS NULL THEN d.state ELSE 'failed' END,
+               last_error = CASE WHEN d.lease_expires_at IS NULL THEN d.last_error
+                                 ELSE 'no outcome recorded before the lease expired (dispatcher restarted?)' END,
+               attempts = d.attempts + 1, last_attempt_at = now(), updated_at = now(),
                lease_expires_at = now() + 2 * (SELECT w.timeout FROM solana.webhooks w WHERE w.id = d.webhook_id)
                                         + interval '5 seconds'
           FROM picked
@@ -545,25 +552,28 @@ BEGIN
      ORDER BY c.id;
 END
 $$;
-COMMENT ON FUNCTION solana._webhook_claim(int) IS
-    'dispatcher: claim due webhook deliveries (SKIP LOCKED) within per-endpoint in-flight and rate limits and the circuit breaker; expired leases become due again';
-REVOKE ALL ON FUNCTION solana._webhook_claim(int) FROM PUBLIC;
+COMMENT ON FUNCTION solana._webhook_claim(int, bigint[], int[]) IS
+    'dispatcher: claim due webhook deliveries (SKIP LOCKED, a lease; state unchanged) within per-endpoint in-flight and rate limits and the circuit breaker; rows whose lease expired are claimed again';
+REVOKE ALL ON FUNCTION solana._webhook_claim(int, bigint[], int[]) FROM PUBLIC;
 
--- when the dispatcher should look again: the earliest future attempt
--- (one index probe per enabled webhook) or lease expiry
+-- when the dispatcher should look again: the earliest future attempt or
+-- lease expiry at the head of each enabled webhook's due index (the
+-- rows in flight are there: claims take the head, at most twice the
+-- limits per dispatcher)
 CREATE FUNCTION solana._webhook_next_due() RETURNS timestamptz
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, solana
 AS $$
 BEGIN
-    RETURN least(
-        (SELECT min(greatest(s.t, w.circuit_open_until))
-           FROM solana.webhooks w,
-                LATERAL (SELECT d.next_attempt_at AS t FROM solana.webhook_deliveries d
-                          WHERE d.webhook_id = w.id AND d.state IN ('pending', 'failed')
-                          ORDER BY d.next_attempt_at LIMIT 1) s
-          WHERE w.enabled),
-        (SELECT min(d.lease_expires_at) FROM solana.webhook_deliveries d WHERE d.state = 'in_flight'));
+    RETURN (SELECT min(greatest(s.t, w.circuit_open_until))
+              FROM solana.webhooks w,
+                   LATERAL (SELECT min(greatest(h.next_attempt_at, h.lease_expires_at)) AS t
+                              FROM (SELECT d.next_attempt_at, d.lease_expires_at
+                                      FROM solana.webhook_deliveries d
+                                     WHERE d.webhook_id = w.id AND d.state IN ('pending', 'failed')
+                                     ORDER BY d.next_attempt_at, d.id
+                                     LIMIT 8 * w.max_in_flight + 64) h) s
+             WHERE w.enabled);
 END
 $$;
 COMMENT ON FUNCTION solana._webhook_next_due() IS
@@ -593,7 +603,8 @@ BEGIN
                latency_ms = u.latency, delivered_at = now(), updated_at = now(),
                lease_expires_at = NULL
           FROM unnest(ids, statuses, latencies_ms) AS u(id, status, latency)
-         WHERE x.id = u.id AND x.state = 'in_flight' AND u.status BETWEEN 200 AND 299
+         WHERE x.id = u.id AND x.lease_expires_at IS NOT NULL
+           AND x.state IN ('pending', 'failed', 'in_flight') AND u.status BETWEEN 200 AND 299
         RETURNING x.id, x.webhook_id, x.message_id, u.status
     ), reset AS (
         UPDATE solana.webhooks w
@@ -614,7 +625,8 @@ BEGIN
         SELECT x.id, x.webhook_id, x.message_id, x.attempts, w.max_attempts, w.retry_schedule
           INTO d
           FROM solana.webhook_deliveries x JOIN solana.webhooks w ON w.id = x.webhook_id
-         WHERE x.id = r.id AND x.state = 'in_flight'
+         WHERE x.id = r.id AND x.lease_expires_at IS NOT NULL
+           AND x.state IN ('pending', 'failed', 'in_flight')
            FOR UPDATE OF x;
         IF NOT FOUND THEN
             CONTINUE;			-- deleted meanwhile
@@ -632,7 +644,8 @@ BEGIN
             UPDATE solana.webhook_deliveries
                SET state = 'dead', last_error = 'endpoint disabled after 410 Gone',
                    updated_at = now(), lease_expires_at = NULL
-             WHERE webhook_id = d.webhook_id AND state IN ('pending', 'failed');
+             WHERE webhook_id = d.webhook_id AND state IN ('pending', 'failed')
+               AND lease_expires_at IS NULL;
             PERFORM pg_notify('solana_webhooks',
                 json_build_object('op', 'dead', 'webhook', d.webhook_id, 'delivery', d.id,
                                   'message_id', d.message_id, 'status', 410,

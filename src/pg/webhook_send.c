@@ -480,13 +480,41 @@ static void record_outcomes(void);
 static int
 claim_in_xact(int room)
 {
-	Oid			argtype = INT4OID;
-	Datum		arg = Int32GetDatum(room);
+	Oid			argtypes[3] = {INT4OID, INT8ARRAYOID, INT4ARRAYOID};
+	Datum		args[3];
+	Datum	   *held_ids = palloc(sizeof(Datum) * Max(n_live, 1));
+	Datum	   *held_cnts = palloc(sizeof(Datum) * Max(n_live, 1));
+	int			n_held = 0;
 	int			started = 0;
 	int			ret;
 
-	ret = SPI_execute_plan(kept_plan(&claim_plan, "SELECT * FROM solana._webhook_claim($1)",
-									 1, &argtype), &arg, NULL, false, 0);
+	/*
+	 * The endpoints we hold claimed deliveries of, and how many (the claim
+	 * allows twice max_in_flight per endpoint and dispatcher).  The queue
+	 * is short: a linear search.
+	 */
+	for (int i = 0; i < n_live; i++)
+	{
+		int			k;
+
+		for (k = 0; k < n_held; k++)
+			if (DatumGetInt64(held_ids[k]) == live[i]->webhook_id)
+				break;
+		if (k == n_held)
+		{
+			held_ids[n_held] = Int64GetDatum(live[i]->webhook_id);
+			held_cnts[n_held++] = Int32GetDatum(0);
+		}
+		held_cnts[k] = Int32GetDatum(DatumGetInt32(held_cnts[k]) + 1);
+	}
+	args[0] = Int32GetDatum(room);
+	args[1] = PointerGetDatum(construct_array(held_ids, n_held, INT8OID, 8,
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[2] = PointerGetDatum(construct_array(held_cnts, n_held, INT4OID, 4,
+											  true, TYPALIGN_INT));
+	ret = SPI_execute_plan(kept_plan(&claim_plan,
+									 "SELECT * FROM solana._webhook_claim($1, $2, $3)",
+									 3, argtypes), args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "solana._webhook_claim failed: %s", SPI_result_code_string(ret));
 	for (uint64 i = 0; i < SPI_processed; i++)

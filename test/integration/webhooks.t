@@ -244,7 +244,7 @@ is "$(rlog "$LOG2" /down | python3 -c 'import json,sys; r=json.load(sys.stdin); 
 SL=$(hook slow "$U/slow" ", timeout => '3 s', max_in_flight => 50, max_attempts => 20")
 control "$U" "{\"secrets\": {\"/slow\": [\"$(secret "$SL")\"]}, \"default\": {\"/slow\": \"sleep:1000\"}}"
 q "SELECT solana.send_webhook($SL, jsonb_build_object('k', g), 'msg_slow_' || g) FROM generate_series(1, 20) g" >/dev/null
-wait_for "SELECT count(*) > 0 FROM solana.webhook_deliveries WHERE webhook_id = $SL AND state = 'in_flight'" 10
+wait_for "SELECT count(*) > 0 FROM solana.webhook_deliveries WHERE webhook_id = $SL AND lease_expires_at IS NOT NULL" 10
 pids=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'")
 for p in $pids; do kill -9 "$p" 2>/dev/null; done
 ok $([ -n "$pids" ] && echo 0 || echo 1) "killed the dispatcher(s) with deliveries in flight (pids $(echo $pids))"
@@ -252,7 +252,7 @@ sleep 2
 wait_for "SELECT true" 30 || true
 q "SELECT solana.send_webhook($SL, jsonb_build_object('k', g), 'msg_slow_' || g) FROM generate_series(21, 40) g" >/dev/null
 if [ -n "$PGDIR" ] && [ -d "$PGDIR/data" ]; then
-    wait_for "SELECT count(*) > 0 FROM solana.webhook_deliveries WHERE webhook_id = $SL AND state = 'in_flight'" 30
+    wait_for "SELECT count(*) > 0 FROM solana.webhook_deliveries WHERE webhook_id = $SL AND lease_expires_at IS NOT NULL" 30
     runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$PGDIR/data" -m fast -w restart -l "$PGDIR/server.log" >/dev/null
     ok $? "PostgreSQL restarted with deliveries in flight"
 fi

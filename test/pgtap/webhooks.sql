@@ -200,9 +200,13 @@ CREATE TEMP TABLE c1 AS SELECT * FROM solana._webhook_claim(10);
 SELECT is((SELECT count(*) FROM c1), 2::bigint, 'claims twice max_in_flight (the dispatcher sends one, queues one)');
 SELECT is((SELECT array_agg(message_id ORDER BY id) FROM c1), '{msg_1,msg_2}', 'oldest first');
 SELECT is((SELECT body FROM c1 ORDER BY id LIMIT 1), '{"n": 1}', 'the body is the payload''s jsonb text');
-SELECT is((SELECT count(*) FROM solana._webhook_claim(10)), 0::bigint, 'no more while two are claimed');
-SELECT is((SELECT count(*) FROM solana.webhook_deliveries WHERE state = 'in_flight' AND attempts = 1), 2::bigint,
-          'claimed rows are in_flight with one attempt');
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10, ARRAY[(SELECT id FROM sm)], '{2}')), 0::bigint,
+          'no more while the dispatcher holds two');
+SELECT is((SELECT count(*) FROM solana.webhook_deliveries
+            WHERE state = 'pending' AND lease_expires_at > now() AND attempts = 1), 2::bigint,
+          'claimed rows stay pending under a lease, with one attempt (a HOT update)');
+SELECT is((SELECT row(pending, in_flight)::text FROM solana.webhook_stats WHERE webhook_id = (SELECT id FROM sm)),
+          '(3,2)', 'stats count the leased rows as in flight');
 SELECT solana._webhook_record((SELECT array_agg(id ORDER BY id) FROM c1), '{200, 500}', '{NULL, "HTTP 500: oops"}',
                               '{1.5, 2.5}', '{NULL, NULL}');
 SELECT is((SELECT state FROM solana.webhook_deliveries WHERE message_id = 'msg_1'), 'delivered', '2xx is delivered');
@@ -260,12 +264,16 @@ SELECT is((SELECT count(DISTINCT message_id) FROM solana.webhook_deliveries WHER
 CREATE TEMP TABLE rl AS
 SELECT (solana.add_webhook('rl', 'https://example.com/rl', rate_limit => 2, event_types => '{message}')).id AS id;
 SELECT solana.send_webhook((SELECT id FROM rl), '{}') FROM generate_series(1, 5);
-SELECT is((SELECT count(*) FROM solana._webhook_claim(10) c WHERE c.webhook_id = (SELECT id FROM rl)), 2::bigint,
+-- (the dispatcher holds two of sm's: none of those is claimed here)
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10, ARRAY[(SELECT id FROM sm)], '{2}') c
+            WHERE c.webhook_id = (SELECT id FROM rl)), 2::bigint,
           'rate_limit 2: two attempts in this second');
-SELECT is((SELECT count(*) FROM solana._webhook_claim(10) c WHERE c.webhook_id = (SELECT id FROM rl)), 0::bigint,
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10, ARRAY[(SELECT id FROM sm)], '{2}') c
+            WHERE c.webhook_id = (SELECT id FROM rl)), 0::bigint,
           'then none until the window moves on');
 UPDATE solana.webhooks SET rate_window_start = now() - interval '2 s' WHERE id = (SELECT id FROM rl);
-SELECT is((SELECT count(*) FROM solana._webhook_claim(10) c WHERE c.webhook_id = (SELECT id FROM rl)), 2::bigint,
+SELECT is((SELECT count(*) FROM solana._webhook_claim(10, ARRAY[(SELECT id FROM sm)], '{2}') c
+            WHERE c.webhook_id = (SELECT id FROM rl)), 2::bigint,
           'two more in the next window');
 DELETE FROM solana.webhooks WHERE id = (SELECT id FROM rl);
 -- an expired lease is claimed again
