@@ -991,3 +991,101 @@ BEGIN
     END IF;
 END
 $sync$;
+
+-- ---------------------------------------------------------------------
+-- Job queue (issue 6, session 3): complete_batch writes the NOTIFY of
+-- each job out instead of a nested solana._announce call per job; the
+-- job-webhook trigger on solana.jobs is enabled only while an enabled
+-- job webhook exists (solana._sync_job_webhooks, a statement trigger on
+-- solana.webhooks, keeps it so)
+-- ---------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
+                                      worker text DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    cnt integer;
+    announced integer;
+BEGIN
+    IF results IS NOT NULL AND cardinality(results) <> cardinality(ids) THEN
+        RAISE EXCEPTION 'results has % elements, ids %',
+                        cardinality(results), cardinality(ids)
+            USING ERRCODE = '22023',
+                  DETAIL = 'results, when given, pairs one result with each id.';
+    END IF;
+    IF results IS NULL THEN
+        WITH done AS (
+            UPDATE solana.jobs j
+               SET state = 'succeeded', result = NULL,
+                   finished_at = pg_catalog.now(), lease_expires_at = NULL
+             WHERE j.id = ANY (ids) AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
+            RETURNING j.id, j.queue, j.kind)
+        SELECT pg_catalog.count(*),
+               pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
+                   pg_catalog.pg_notify('solana_jobs',
+                       pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
+                                                    'id', d.id, 'kind', d.kind)::text)::text END)
+          INTO cnt, announced
+          FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
+        RETURN cnt;
+    END IF;
+    WITH done AS (
+        UPDATE solana.jobs j
+           SET state = 'succeeded', result = u.r,
+               finished_at = pg_catalog.now(), lease_expires_at = NULL
+          FROM unnest(ids, results) AS u(id, r)
+         WHERE j.id = u.id AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+        RETURNING j.id, j.queue, j.kind)
+    SELECT pg_catalog.count(*),
+           pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
+               pg_catalog.pg_notify('solana_jobs',
+                   pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
+                                                'id', d.id, 'kind', d.kind)::text)::text END)
+      INTO cnt, announced
+      FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
+    RETURN cnt;
+END
+$$;
+CREATE OR REPLACE FUNCTION solana._sync_job_webhooks() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+DECLARE
+    want boolean;
+    have boolean;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('solana.webhooks_job'));
+    want := EXISTS (SELECT 1 FROM solana.webhooks w
+                     WHERE w.enabled AND 'job' = ANY (w.event_types));
+    SELECT t.tgenabled <> 'D' INTO have FROM pg_trigger t
+     WHERE t.tgrelid = 'solana.jobs'::regclass AND t.tgname = 'webhooks_job';
+    IF have IS NULL OR have = want THEN
+        RETURN NULL;
+    END IF;
+    IF want THEN
+        ALTER TABLE solana.jobs ENABLE TRIGGER webhooks_job;
+    ELSE
+        ALTER TABLE solana.jobs DISABLE TRIGGER webhooks_job;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._sync_job_webhooks() IS
+    'trigger: enables the job-webhook trigger on solana.jobs while an enabled job webhook exists, disables it otherwise';
+REVOKE ALL ON FUNCTION solana._sync_job_webhooks() FROM PUBLIC;
+
+DROP TRIGGER IF EXISTS webhooks_sync_job ON solana.webhooks;
+CREATE TRIGGER webhooks_sync_job
+    AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF enabled, event_types
+    ON solana.webhooks
+    FOR EACH STATEMENT EXECUTE FUNCTION solana._sync_job_webhooks();
+DO $sync$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM solana.webhooks w
+                    WHERE w.enabled AND 'job' = ANY (w.event_types)) THEN
+        ALTER TABLE solana.jobs DISABLE TRIGGER webhooks_job;
+    END IF;
+END
+$sync$;

@@ -65,13 +65,14 @@ REVOKE ALL ON FUNCTION solana._webhook_from_events() FROM PUBLIC;
 -- solana.jobs: one message when a job finishes (succeeded, dead,
 -- cancelled), id job_<id>_<state>.  A row trigger whose WHEN clause
 -- passes only rows that just reached one of those states: claims and
--- retries never call it, and a finishing job pays one call and one
--- small query on solana.webhooks while no job webhook exists (a
--- statement trigger with transition tables cost every claim and
--- complete ~50 us, docs/benchmarks.md).  The trigger function is
--- SECURITY DEFINER to see every role's webhooks past row security; the
--- message is built by the helper, which runs only when a job webhook
--- exists.
+-- retries never call it (a statement trigger with transition tables
+-- cost every claim and complete ~50 us, docs/benchmarks.md).  The
+-- trigger is enabled only while an enabled job webhook exists
+-- (solana._sync_job_webhooks below): without one, a finishing job pays
+-- no trigger call at all (the call and its look at solana.webhooks were
+-- ~8% of a job's server CPU).  The trigger function is SECURITY DEFINER
+-- to see every role's webhooks past row security; the message is built
+-- by the helper, which runs only when a job webhook exists.
 CREATE FUNCTION solana._webhook_job_fanout(j solana.jobs) RETURNS void
     LANGUAGE sql
     SET search_path = pg_catalog, solana
@@ -103,6 +104,42 @@ $$;
 COMMENT ON FUNCTION solana._webhook_from_jobs() IS
     'trigger: webhook deliveries for a job that just finished';
 REVOKE ALL ON FUNCTION solana._webhook_from_jobs() FROM PUBLIC;
+
+-- solana._sync_job_webhooks, a statement trigger on solana.webhooks,
+-- enables webhooks_job on solana.jobs when the first enabled job webhook
+-- appears and disables it when the last one goes (ALTER TABLE ... ENABLE
+-- / DISABLE TRIGGER: it waits for the queue transactions in flight on
+-- solana.jobs and holds new ones back until the change commits; only a
+-- change of the answer does that).  Changes take turns on an advisory
+-- lock, and each reads the webhooks and the trigger's state committed
+-- before it (READ COMMITTED: a new snapshot per statement).
+CREATE FUNCTION solana._sync_job_webhooks() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+DECLARE
+    want boolean;
+    have boolean;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('solana.webhooks_job'));
+    want := EXISTS (SELECT 1 FROM solana.webhooks w
+                     WHERE w.enabled AND 'job' = ANY (w.event_types));
+    SELECT t.tgenabled <> 'D' INTO have FROM pg_trigger t
+     WHERE t.tgrelid = 'solana.jobs'::regclass AND t.tgname = 'webhooks_job';
+    IF have IS NULL OR have = want THEN
+        RETURN NULL;
+    END IF;
+    IF want THEN
+        ALTER TABLE solana.jobs ENABLE TRIGGER webhooks_job;
+    ELSE
+        ALTER TABLE solana.jobs DISABLE TRIGGER webhooks_job;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._sync_job_webhooks() IS
+    'trigger: enables the job-webhook trigger on solana.jobs while an enabled job webhook exists, disables it otherwise';
+REVOKE ALL ON FUNCTION solana._sync_job_webhooks() FROM PUBLIC;
 
 -- any other table: payload {"type": t, "row": to_jsonb(row)}, id
 -- <t>_<id_expression evaluated on the row>
@@ -216,6 +253,12 @@ BEGIN
             WHEN (NEW.state IN ('succeeded', 'dead', 'cancelled')
                   AND OLD.state IS DISTINCT FROM NEW.state)
             EXECUTE FUNCTION solana._webhook_from_jobs();
+        -- no job webhook yet: see solana._sync_job_webhooks
+        ALTER TABLE solana.jobs DISABLE TRIGGER webhooks_job;
+        CREATE TRIGGER webhooks_sync_job
+            AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF enabled, event_types
+            ON solana.webhooks
+            FOR EACH STATEMENT EXECUTE FUNCTION solana._sync_job_webhooks();
     END IF;
     IF to_regclass('solana.prices') IS NOT NULL THEN
         CREATE TRIGGER webhooks_price_insert AFTER INSERT ON solana.prices

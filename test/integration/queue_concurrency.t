@@ -21,7 +21,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..9"
+echo "1..10"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1 || { echo "Bail out! cannot create $DB"; exit 1; }
 q -c "CREATE EXTENSION pg_solana" || { echo "Bail out! CREATE EXTENSION failed"; exit 1; }
@@ -40,11 +40,18 @@ SELECT solana.enqueue_batch('n1', 'k', array_fill('{}'::jsonb, ARRAY[5]));
 SELECT solana.enqueue('n2', 'k');
 COMMIT;
 SELECT solana.complete(id) FROM solana.claim('n2');
+SELECT solana.enqueue_batch('n3', 'k', array_fill('{}'::jsonb, ARRAY[3]));
+SELECT solana.complete_batch(array_agg(id)) FROM solana.claim('n3', n => 3);
+INSERT INTO solana.queues (name, notify) VALUES ('n4', false);
+SELECT solana.enqueue_batch('n4', 'k', array_fill('{}'::jsonb, ARRAY[2]));
+SELECT solana.complete_batch(array_agg(id), ARRAY['{"r": 1}', '{"r": 2}']::jsonb[]) FROM solana.claim('n4', n => 2);
 SQL
 wait $lpid
 is "$(grep -c '"op" : "enqueued", "queue" : "n1"' "$tmp/listen.out")" 1 "one enqueued notification for 8 jobs of queue n1 in one transaction"
 is "$(grep -c '"op" : "enqueued", "queue" : "n2"' "$tmp/listen.out") $(grep -c '"op" : "succeeded", "queue" : "n2"' "$tmp/listen.out")" "1 1" \
    "queue n2: one enqueued, one succeeded notification"
+is "$(grep -c '"op" : "succeeded", "queue" : "n3"' "$tmp/listen.out") $(grep -c '"op" : "succeeded", "queue" : "n4"' "$tmp/listen.out")" "3 0" \
+   "complete_batch: one succeeded notification per job, none for a queue with notify off"
 
 # --- 8 consumers over $JOBS jobs -----------------------------------------
 t0=$SECONDS
