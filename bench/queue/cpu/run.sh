@@ -9,10 +9,17 @@
 # round: steadier than wall-clock rates on a shared machine.  Without
 # PORT it starts a throwaway cluster (build/bench/pg-queue-cpu, needs
 # root); with PORT it uses database $DB (qb) there, creating it.
+# BATCH=1 runs the batch scripts instead: 10 jobs per claim and one
+# solana.complete_batch (solana_batch.sql) against the ceiling's claim of
+# 10 and one UPDATE (ceiling_batch.sql); SCRIPT and CEILING override the
+# two script names.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../../.." && pwd)
 port=${1:-}; rounds=${2:-5}; jobs=${3:-6000}
-db=${DB:-qb}; per=$((jobs / 2))
+db=${DB:-qb}
+if [ -n "${BATCH:-}" ]; then n=10; script=${SCRIPT:-solana_batch.sql}; ceil=${CEILING:-ceiling_batch.sql}
+else n=1; script=${SCRIPT:-solana.sql}; ceil=${CEILING:-ceiling.sql}; fi
+per=$((jobs / 2 / n))
 if [ -z "$port" ]; then
     . "$root/scripts/lib.sh"
     dir=$root/build/bench/pg-queue-cpu; port=$(free_port)
@@ -45,13 +52,13 @@ one() {  # system script -> microseconds per job
     a=$(cpu)
     pgbench -n -M prepared -c 2 -t "$per" -h 127.0.0.1 -p "$port" -U postgres -f "$here/$2" "$db" >/dev/null
     sleep 0.3; b=$(cpu)
-    echo $(( (b - a) * 1000000 / hz / jobs ))
+    echo $(( (b - a) * 1000000 / hz / (per * 2 * n) ))
 }
 s=(); c=()
 for r in $(seq 1 "$rounds"); do
     fill
-    if (( r % 2 )); then x=$(one solana "${SCRIPT:-solana.sql}"); y=$(one ceiling ceiling.sql)
-    else y=$(one ceiling ceiling.sql); x=$(one solana "${SCRIPT:-solana.sql}"); fi
+    if (( r % 2 )); then x=$(one solana "$script"); y=$(one ceiling "$ceil")
+    else y=$(one ceiling "$ceil"); x=$(one solana "$script"); fi
     s+=("$x"); c+=("$y")
     echo "round $r: pg_solana $x us/job, ceiling $y us/job, load $(cut -d' ' -f1 /proc/loadavg)"
 done

@@ -1,0 +1,2 @@
+SELECT array_agg(id) AS ids FROM solana.claim('bench', NULL, 10) \gset
+SELECT solana.complete_batch(:ids::bigint[]);
