@@ -293,8 +293,8 @@ read_account(const json_t *acc, ps_ingest_account_t *a, char *errbuf, size_t err
 }
 
 int
-ps_ingest_parse_message(const char *text, size_t len, ps_ingest_msg_t *out,
-						char *errbuf, size_t errbuf_sz)
+ps_ingest_parse_message_tree(const char *text, size_t len, ps_ingest_msg_t *out,
+							 char *errbuf, size_t errbuf_sz)
 {
 	json_t	   *root;
 	json_t	   *idv;
@@ -1021,6 +1021,100 @@ ps_ingest_parse_transaction(const char *text, size_t len, bool *found,
 		return PS_OK;
 	ps_ingest_tx_free(out);
 	return ps_ingest_parse_transaction_tree(text, len, found, out, errbuf, errbuf_sz);
+}
+
+/*
+ * parse_logs_lean reads a logsNotification, the message the worker gets
+ * most, with the span scanner: one pass checks the text and finds the
+ * members, the log lines and the signature are copied from their
+ * tokens, jansson loads only a non-null value.err.  Returns PS_OK, or 1
+ * when the tree must decide (another kind of message, a wrong shape,
+ * \u escapes).
+ */
+static int
+parse_logs_lean(const char *text, size_t len, ps_ingest_msg_t *out)
+{
+	static const char *const top_k[] = {"id", "error", "method", "params"};
+	static const char *const par_k[] = {"result", "subscription"};
+	static const char *const res_k[] = {"context", "value"};
+	static const char *const ctx_k[] = {"slot"};
+	static const char *const val_k[] = {"signature", "err", "logs"};
+	static const char method[] = "\"logsNotification\"";
+	ps_json_span_t top[4],
+				par[2],
+				res[2],
+				ctx[1],
+				val[3];
+	const char *p,
+			   *r,
+			   *v;
+	uint64_t	unused_u;
+	int64_t		unused_i;
+
+	if (len > PS_INGEST_MSG_MAX || memmem(text, len, "\\u", 2) != NULL ||
+		ps_json_object_spans(text, len, top_k, 4, top) != PS_OK ||
+		(top[0].found && !span_is_null(text, &top[0])) || top[1].found ||
+		!top[2].found || top[2].sz != sizeof(method) - 1 ||
+		memcmp(text + top[2].off, method, sizeof(method) - 1) != 0 ||
+		span_first(text, &top[3]) != '{')
+		return 1;
+	p = text + top[3].off;
+	if (ps_json_object_spans(p, top[3].sz, par_k, 2, par) != PS_OK ||
+		span_first(p, &par[0]) != '{' ||
+		!span_int(p, &par[1], true, &unused_u, &out->subscription))
+		return 1;
+	r = p + par[0].off;
+	if (ps_json_object_spans(r, par[0].sz, res_k, 2, res) != PS_OK ||
+		span_first(r, &res[0]) != '{' || span_first(r, &res[1]) != '{' ||
+		ps_json_object_spans(r + res[0].off, res[0].sz, ctx_k, 1, ctx) != PS_OK ||
+		!span_int(r + res[0].off, &ctx[0], false, &out->slot, &unused_i))
+		return 1;
+	v = r + res[1].off;
+	if (ps_json_object_spans(v, res[1].sz, val_k, 3, val) != PS_OK ||
+		span_first(v, &val[0]) != '"' || !val[2].found || span_is_null(v, &val[2]))
+		return 1;
+	out->kind = PS_INGEST_LOGS;
+	out->tx.slot = out->slot;
+	{
+		char	   *sig = token_string(v + val[0].off, val[0].sz);
+		bool		ok = sig != NULL &&
+			ps_base58_decode_fixed(sig, strlen(sig), out->tx.signature, 64,
+								   NULL, NULL) == PS_OK;
+
+		free(sig);
+		if (!ok)
+			return 1;
+	}
+	if (val[1].found && !span_is_null(v, &val[1]))
+	{
+		json_t	   *e = span_load(v, &val[1]);
+
+		out->tx.failed = true;
+		if (e == NULL)
+			return 1;
+		out->tx.err_json = dump_err(e);
+		json_decref(e);
+		if (out->tx.err_json == NULL)
+			return 1;
+	}
+	/* read_logs' checks: an array of at most LOGS_MAX strings */
+	if (!span_strings(v, &val[2], PS_INGEST_LOGS_MAX, &out->tx.logs, &out->tx.logs_cnt))
+		return 1;
+	out->tx.has_logs = true;
+	return PS_OK;
+}
+
+int
+ps_ingest_parse_message(const char *text, size_t len, ps_ingest_msg_t *out,
+						char *errbuf, size_t errbuf_sz)
+{
+	memset(out, 0, sizeof(*out));
+	if (errbuf_sz > 0)
+		errbuf[0] = '\0';
+	if (parse_logs_lean(text, len, out) == PS_OK)
+		return PS_OK;
+	ps_ingest_msg_free(out);
+	return ps_ingest_parse_message_tree(text, len, out, errbuf, errbuf_sz);
 }
 
 int

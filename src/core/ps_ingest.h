@@ -131,6 +131,19 @@ extern int	ps_ingest_parse_message(const char *text, size_t len,
 extern void ps_ingest_msg_free(ps_ingest_msg_t *m);
 
 /*
+ * ps_ingest_parse_message_tree reads the same messages by loading the
+ * whole text with jansson.  ps_ingest_parse_message reads a
+ * logsNotification with the span scanner (and loads only a non-null
+ * value.err) and hands every other message, and any it does not take
+ * as it comes (wrong shapes, \u escapes), to this function; whenever
+ * this function returns PS_OK, ps_ingest_parse_message returns the same
+ * result (fuzz_ingest_garbage checks it).  Same contract otherwise.
+ */
+extern int	ps_ingest_parse_message_tree(const char *text, size_t len,
+										 ps_ingest_msg_t *out,
+										 char *errbuf, size_t errbuf_sz);
+
+/*
  * ps_ingest_parse_transaction reads a whole getTransaction response
  * body (JSON encoding, maxSupportedTransactionVersion 0).  Returns
  * PS_OK and *found = false for a null result (unknown or not yet at the

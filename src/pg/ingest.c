@@ -31,19 +31,31 @@
 #include <malloc.h>
 #endif
 
+#include "access/heapam.h"
+#include "access/hio.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
+#include "executor/execPartition.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_relation.h"
 #include "pgstat.h"
 #include "port/atomics.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/bufmgr.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -55,6 +67,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -634,7 +647,6 @@ ev_from_line(void *ctx, const ps_logs_data_t *d)
 }
 
 static SPIPlanPtr plan_events = NULL;
-static SPIPlanPtr plan_events_new = NULL;
 static SPIPlanPtr plan_seen = NULL;
 
 static void
@@ -646,7 +658,10 @@ prepare_plans(void)
 			INT4ARRAYOID, BYTEAARRAYOID, INT4ARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
 		BOOLARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
 
-		/* the NOTIFY of each returned (new) row: notify_new_events */
+		/*
+		 * the fallback of insert_events_direct; the NOTIFY of each
+		 * returned (new) row: notify_new_events
+		 */
 		plan_events = SPI_prepare(
 								  "INSERT INTO solana.events (signature, slot, block_time, log_index,"
 								  "   program_id, depth, event_name, data, raw, commitment, tx_failed)"
@@ -660,26 +675,6 @@ prepare_plans(void)
 			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan_events);
-	}
-	if (plan_events_new == NULL)
-	{
-		Oid			types[11] = {BYTEAARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,
-			INT4ARRAYOID, BYTEAARRAYOID, INT4ARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
-		BOOLARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
-
-		/* plan_events without ON CONFLICT: insert_events */
-		plan_events_new = SPI_prepare(
-									  "INSERT INTO solana.events (signature, slot, block_time, log_index,"
-									  "   program_id, depth, event_name, data, raw, commitment, tx_failed)"
-									  " SELECT solana.signature(u.s), u.sl, u.bt, u.li, solana.pubkey(u.p), u.d,"
-									  "   u.n, u.j, u.r, u.c, u.f"
-									  " FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-									  "   AS u(s, sl, bt, li, p, d, r, c, f, n, j)"
-									  " RETURNING id, program_id, event_name, slot, signature", 11, types);
-		if (plan_events_new == NULL)
-			elog(ERROR, "pg_solana ingest: SPI_prepare failed: %s",
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan_events_new);
 	}
 	if (plan_seen == NULL)
 	{
@@ -716,19 +711,94 @@ prepare_plans(void)
 }
 
 /*
- * notify_new_events sends NOTIFY solana_events for each row the event
- * insert returned (id, program_id, event_name, slot, signature: the rows
- * new to the table), in the current (sub)transaction.  The payload is
- * built here, byte for byte what json_build_object('id', ..,
- * 'program', .., 'event', .., 'slot', .., 'signature', ..)::text gives,
- * which costs a third of the insert when done per row in SQL.
+ * The base58 text of the last signatures and program ids notified:
+ * the events of a transaction come together and share a few programs,
+ * and a 64-byte base58 encoding costs about a microsecond.
+ */
+#define B58_CACHE 4
+typedef struct B58Cache
+{
+	uint8		sig[64];
+	char		sig58[PS_BASE58_SIGNATURE_MAX_LEN + 1];
+	bool		has_sig;
+	uint8		prog[B58_CACHE][32];
+	char		prog58[B58_CACHE][PS_BASE58_PUBKEY_MAX_LEN + 1];
+	int			nprog;
+	int			next;
+} B58Cache;
+
+static const char *
+b58_sig(B58Cache *c, const uint8 *sig)
+{
+	if (!c->has_sig || memcmp(c->sig, sig, 64) != 0)
+	{
+		memcpy(c->sig, sig, 64);
+		ps_base58_encode_64(sig, c->sig58);
+		c->has_sig = true;
+	}
+	return c->sig58;
+}
+
+static const char *
+b58_prog(B58Cache *c, const uint8 *prog)
+{
+	int			i;
+
+	for (i = 0; i < c->nprog; i++)
+		if (memcmp(c->prog[i], prog, 32) == 0)
+			return c->prog58[i];
+	i = c->nprog < B58_CACHE ? c->nprog++ : c->next++ % B58_CACHE;
+	memcpy(c->prog[i], prog, 32);
+	ps_base58_encode_32(prog, c->prog58[i]);
+	return c->prog58[i];
+}
+
+/*
+ * notify_event sends NOTIFY solana_events for one new row, in the
+ * current (sub)transaction.  The payload is built here, byte for byte
+ * what json_build_object('id', .., 'program', .., 'event', .., 'slot',
+ * .., 'signature', ..)::text gives, which costs a third of the insert
+ * when done per row in SQL.  `name` is NULL for an undecoded event.
+ */
+static void
+notify_event(ps_buf_t *b, B58Cache *c, int64 id, const uint8 *prog, const text *name,
+			 int64 slot, const uint8 *sig)
+{
+	b->len = 0;
+	ps_buf_puts(b, "{\"id\" : ");
+	ps_buf_put_i64(b, id);
+	ps_buf_puts(b, ", \"program\" : \"");
+	ps_buf_puts(b, b58_prog(c, prog));
+	ps_buf_puts(b, "\", \"event\" : ");
+	if (name == NULL)
+		ps_buf_puts(b, "null");
+	else
+		ps_buf_put_json_string(b, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	ps_buf_puts(b, ", \"slot\" : ");
+	ps_buf_put_i64(b, slot);
+	ps_buf_puts(b, ", \"signature\" : \"");
+	ps_buf_puts(b, b58_sig(c, sig));
+	ps_buf_puts(b, "\"}");
+	ps_buf_putc(b, '\0');
+	if (b->err != PS_OK)
+		elog(ERROR, "pg_solana ingest: out of memory building a notification");
+	Async_Notify("solana_events", b->data);
+}
+
+/*
+ * notify_new_events notifies each row the ON CONFLICT insert returned
+ * (id, program_id, event_name, slot, signature: the rows new to the
+ * table).
  */
 static void
 notify_new_events(SPITupleTable *tt, uint64 n)
 {
 	ps_buf_t	b;
+	B58Cache	c;
 	uint64		i;
 
+	c.has_sig = false;
+	c.nprog = c.next = 0;
 	ps_buf_init(&b, NULL, NULL);
 	for (i = 0; i < n; i++)
 	{
@@ -741,59 +811,295 @@ notify_new_events(SPITupleTable *tt, uint64 n)
 		int64		slot = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 4, &isnull));
 		Datum		sig = SPI_getbinval(tup, tt->tupdesc, 5, &isnull);
 
-		b.len = 0;
-		ps_buf_puts(&b, "{\"id\" : ");
-		ps_buf_put_i64(&b, id);
-		ps_buf_puts(&b, ", \"program\" : \"");
-		ps_buf_put_base58(&b, (const uint8 *) DatumGetPointer(prog), 32);
-		ps_buf_puts(&b, "\", \"event\" : ");
-		if (name_null)
-			ps_buf_puts(&b, "null");
-		else
-		{
-			text	   *t = DatumGetTextPP(name);
-
-			ps_buf_put_json_string(&b, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-		}
-		ps_buf_puts(&b, ", \"slot\" : ");
-		ps_buf_put_i64(&b, slot);
-		ps_buf_puts(&b, ", \"signature\" : \"");
-		ps_buf_put_base58(&b, (const uint8 *) DatumGetPointer(sig), 64);
-		ps_buf_puts(&b, "\"}");
-		ps_buf_putc(&b, '\0');
-		if (b.err != PS_OK)
-			elog(ERROR, "pg_solana ingest: out of memory building a notification");
-		Async_Notify("solana_events", b.data);
+		notify_event(&b, &c, id, (const uint8 *) DatumGetPointer(prog),
+					 name_null ? NULL : DatumGetTextPP(name), slot,
+					 (const uint8 *) DatumGetPointer(sig));
 	}
 	ps_buf_free(&b);
 }
 
+/* the columns of solana.events the worker fills, in EvCollect's order */
+#define EV_NCOLS 11
+static const char *const ev_columns[EV_NCOLS] = {
+	"signature", "slot", "block_time", "log_index", "program_id", "depth",
+	"raw", "commitment", "tx_failed", "event_name", "data"
+};
+
+/* the SPI arguments of plan_events (arrays in ev_columns' order) */
+static void
+events_args(const EvCollect *ec, Datum *args)
+{
+	args[0] = PointerGetDatum(make_array(ec->sig, NULL, ec->n, BYTEAOID));
+	args[1] = PointerGetDatum(make_array(ec->slot, NULL, ec->n, INT8OID));
+	args[2] = PointerGetDatum(make_array(ec->bt, ec->bt_null, ec->n, TIMESTAMPTZOID));
+	args[3] = PointerGetDatum(make_array(ec->li, NULL, ec->n, INT4OID));
+	args[4] = PointerGetDatum(make_array(ec->prog, NULL, ec->n, BYTEAOID));
+	args[5] = PointerGetDatum(make_array(ec->depth, NULL, ec->n, INT4OID));
+	args[6] = PointerGetDatum(make_array(ec->raw, NULL, ec->n, BYTEAOID));
+	args[7] = PointerGetDatum(make_array(ec->cmt, NULL, ec->n, TEXTOID));
+	args[8] = PointerGetDatum(make_array(ec->failed, NULL, ec->n, BOOLOID));
+	args[9] = PointerGetDatum(make_array(ec->name, ec->dec_null, ec->n, TEXTOID));
+	args[10] = PointerGetDatum(make_array(ec->data, ec->dec_null, ec->n, JSONBOID));
+}
+
+/* set when insert_events_direct meets a target it leaves to the INSERT */
+static bool direct_declined;
+
 /*
- * insert_events inserts the events of one batch (the arrays of
- * plan_events) and notifies the new ones.  ON CONFLICT DO NOTHING
- * probes the unique index before every speculative insertion, about a
- * tenth of the insert; batches are almost always new (live ones, and
- * backfilled ones unless a transaction of theirs was already seen), so
- * when `likely_new` the plain insert is tried first, in a
- * subtransaction, and only a unique violation sends the batch through
- * ON CONFLICT.
+ * insert_events_direct inserts the events the way COPY FROM does: one
+ * executor state for the batch, each row routed to its partition
+ * (ExecFindPartition), stored with table_tuple_insert, its index
+ * entries made with ExecInsertIndexTuples (a duplicate raises 23505),
+ * its AFTER ROW triggers and transition rows queued, the statement
+ * triggers fired around the batch, the column defaults (id, ingested_at
+ * and any column added later) evaluated per row as the INSERT would.
+ * Each row is notified with the id its default gave.  This skips what
+ * the INSERT ... SELECT FROM unnest(...) costs on top: eleven arrays
+ * built and unnested through a tuplestore, the casts, the projection
+ * and the RETURNING rows.  Returns false (nothing written) for a table
+ * this path does not serve: row security, BEFORE or INSTEAD OF row
+ * triggers, stored generated columns, a foreign partition, a missing
+ * column; the caller then uses the INSERT.
+ */
+static bool
+insert_events_direct(const EvCollect *ec)
+{
+	Oid			relid;
+	Relation	rel;
+	TupleDesc	desc;
+	AttrNumber	cols[EV_NCOLS];
+	AttrNumber	id_col;
+	ExprState **defexprs;
+	int		   *defatt;
+	int			ndef = 0;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *root;
+	ModifyTableState *mtstate;
+	PartitionTupleRouting *proute = NULL;
+	TransitionCaptureState *tcs;
+	TupleTableSlot *slot;
+	ExprContext *econtext;
+	CommandId	cid;
+	BulkInsertState bis;
+	Relation	last = NULL;
+	B58Cache	c58;
+	ps_buf_t	b;
+	int			i,
+				k;
+
+	relid = get_relname_relid("events", get_namespace_oid("solana", false));
+	if (!OidIsValid(relid))
+		return false;
+	rel = table_open(relid, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	for (k = 0; k < EV_NCOLS; k++)
+	{
+		cols[k] = attnameAttNum(rel, ev_columns[k], false);
+		if (cols[k] <= 0)
+			break;
+	}
+	id_col = attnameAttNum(rel, "id", false);
+	if (k < EV_NCOLS || id_col <= 0 || rel->rd_rel->relrowsecurity ||
+		(rel->rd_rel->relkind != RELKIND_RELATION &&
+		 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE) ||
+		(rel->trigdesc && (rel->trigdesc->trig_insert_before_row ||
+						   rel->trigdesc->trig_insert_instead_row)) ||
+		(desc->constr && desc->constr->has_generated_stored))
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+
+	/* the defaults of the columns not filled here */
+	defexprs = palloc(sizeof(ExprState *) * desc->natts);
+	defatt = palloc(sizeof(int) * desc->natts);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Node	   *d;
+
+		if (TupleDescAttr(desc, i)->attisdropped)
+			continue;
+		for (k = 0; k < EV_NCOLS; k++)
+			if (cols[k] == i + 1)
+				break;
+		if (k < EV_NCOLS)
+			continue;
+		d = build_column_default(rel, i + 1);
+		if (d == NULL)
+			continue;
+		defexprs[ndef] = ExecInitExpr(expression_planner((Expr *) d), NULL);
+		defatt[ndef++] = i;
+	}
+
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_INSERT;
+	ExecInitRangeTable(estate, list_make1(rte));
+	root = makeNode(ResultRelInfo);
+	ExecInitResultRelation(estate, root, 1);
+	CheckValidResultRel(root, CMD_INSERT);
+	ExecOpenIndices(root, false);
+	mtstate = makeNode(ModifyTableState);
+	mtstate->ps.plan = NULL;
+	mtstate->ps.state = estate;
+	mtstate->operation = CMD_INSERT;
+	mtstate->mt_nrels = 1;
+	mtstate->resultRelInfo = root;
+	mtstate->rootResultRelInfo = root;
+	cid = GetCurrentCommandId(true);
+	estate->es_output_cid = cid;
+
+	AfterTriggerBeginQuery();
+	tcs = MakeTransitionCaptureState(rel->trigdesc, relid, CMD_INSERT);
+	mtstate->mt_transition_capture = tcs;
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		proute = ExecSetupPartitionTupleRouting(estate, rel);
+	ExecBSInsertTriggers(estate, root);
+
+	slot = table_slot_create(rel, &estate->es_tupleTable);
+	econtext = GetPerTupleExprContext(estate);
+
+	/*
+	 * A heap partition keeps its insertion page pinned from row to row
+	 * (as COPY does), without COPY's ring of buffers: the worker runs
+	 * all the time, and the ring would make it write out its own dirty
+	 * pages.
+	 */
+	bis = GetBulkInsertState();
+	FreeAccessStrategy(bis->strategy);
+	bis->strategy = NULL;
+	c58.has_sig = false;
+	c58.nprog = c58.next = 0;
+	ps_buf_init(&b, NULL, NULL);
+	for (i = 0; i < ec->n; i++)
+	{
+		ResultRelInfo *rri = root;
+		TupleTableSlot *ins = slot;
+		Datum	   *v;
+		bool	   *nul;
+		List	   *recheck = NIL;
+
+		ResetPerTupleExprContext(estate);
+		ExecClearTuple(slot);
+		v = slot->tts_values;
+		nul = slot->tts_isnull;
+		memset(nul, true, sizeof(bool) * desc->natts);
+		/* solana.signature and solana.pubkey are fixed-length, no header */
+		v[cols[0] - 1] = PointerGetDatum(VARDATA(DatumGetPointer(ec->sig[i])));
+		v[cols[1] - 1] = ec->slot[i];
+		v[cols[2] - 1] = ec->bt[i];
+		v[cols[3] - 1] = ec->li[i];
+		v[cols[4] - 1] = PointerGetDatum(VARDATA(DatumGetPointer(ec->prog[i])));
+		v[cols[5] - 1] = ec->depth[i];
+		v[cols[6] - 1] = ec->raw[i];
+		v[cols[7] - 1] = ec->cmt[i];
+		v[cols[8] - 1] = ec->failed[i];
+		v[cols[9] - 1] = ec->name[i];
+		v[cols[10] - 1] = ec->data[i];
+		for (k = 0; k < EV_NCOLS; k++)
+			nul[cols[k] - 1] = false;
+		nul[cols[2] - 1] = ec->bt_null[i];
+		nul[cols[9] - 1] = ec->dec_null[i];
+		nul[cols[10] - 1] = ec->dec_null[i];
+		for (k = 0; k < ndef; k++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
+
+			v[defatt[k]] = ExecEvalExpr(defexprs[k], econtext, &nul[defatt[k]]);
+			MemoryContextSwitchTo(old);
+		}
+		ExecStoreVirtualTuple(slot);
+
+		if (proute)
+		{
+			TriggerDesc *td;
+
+			rri = ExecFindPartition(mtstate, root, proute, slot, estate);
+			td = rri->ri_TrigDesc;
+			if (rri->ri_FdwRoutine != NULL ||
+				(td && (td->trig_insert_before_row || td->trig_insert_instead_row)))
+			{
+				direct_declined = true;
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("pg_solana ingest: partition \"%s\" takes events through INSERT",
+								RelationGetRelationName(rri->ri_RelationDesc))));
+			}
+			if (tcs)
+				tcs->tcs_original_insert_tuple = slot;
+			if (rri->ri_RootToPartitionMap)
+				ins = execute_attr_map_slot(rri->ri_RootToPartitionMap->attrMap,
+											slot, rri->ri_PartitionTupleSlot);
+		}
+		if (rri->ri_RelationDesc->rd_att->constr)
+			ExecConstraints(rri, ins, estate);
+		if (rri->ri_RelationDesc != last)
+		{
+			ReleaseBulkInsertStatePin(bis);
+			last = rri->ri_RelationDesc;
+		}
+		table_tuple_insert(rri->ri_RelationDesc, ins, cid, 0,
+						   rri->ri_RelationDesc->rd_tableam == GetHeapamTableAmRoutine() ? bis : NULL);
+		if (rri->ri_NumIndices > 0)
+			recheck = ExecInsertIndexTuples(rri, ins, estate, false, false, NULL, NIL);
+		ExecARInsertTriggers(estate, rri, ins, recheck, tcs);
+		list_free(recheck);
+		notify_event(&b, &c58, DatumGetInt64(v[id_col - 1]),
+					 (const uint8 *) VARDATA(DatumGetPointer(ec->prog[i])),
+					 ec->dec_null[i] ? NULL : DatumGetTextPP(ec->name[i]),
+					 DatumGetInt64(ec->slot[i]),
+					 (const uint8 *) VARDATA(DatumGetPointer(ec->sig[i])));
+	}
+	ps_buf_free(&b);
+	FreeBulkInsertState(bis);
+
+	ExecASInsertTriggers(estate, root, tcs);
+	AfterTriggerEndQuery(estate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	if (proute)
+		ExecCleanupTupleRouting(mtstate, proute);
+	ExecCloseResultRelations(estate);
+	ExecCloseRangeTableRelations(estate);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+	return true;
+}
+
+/*
+ * insert_events inserts the events of one batch and notifies the new
+ * ones.  Batches are almost always new (live ones, and backfilled ones
+ * unless a transaction of theirs was already seen): when `likely_new`,
+ * insert_events_direct is tried first, in a subtransaction, and only a
+ * unique violation (a row already there: a replay or a merge of live
+ * and backfilled copies) or a table it declines sends the batch through
+ * INSERT ... ON CONFLICT DO NOTHING, which keeps the rows that are not
+ * there yet.
  */
 static void
-insert_events(Datum *args, const char *nulls, bool likely_new)
+insert_events(const EvCollect *ec, bool likely_new)
 {
+	Datum		args[EV_NCOLS];
+	char		nulls[EV_NCOLS];
+
 	if (likely_new)
 	{
 		MemoryContext cxt = CurrentMemoryContext;
 		ResourceOwner owner = CurrentResourceOwner;
-		ErrorData  *edata = NULL;
+		ErrorData  *volatile edata = NULL;
+		volatile bool done = false;
 
+		direct_declined = false;
 		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(cxt);
 		PG_TRY();
 		{
-			if (SPI_execute_plan(plan_events_new, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-				elog(ERROR, "pg_solana ingest: event insert failed");
-			notify_new_events(SPI_tuptable, SPI_processed);
+			done = insert_events_direct(ec);
 			ReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(cxt);
 			CurrentResourceOwner = owner;
@@ -806,14 +1112,17 @@ insert_events(Datum *args, const char *nulls, bool likely_new)
 			RollbackAndReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(cxt);
 			CurrentResourceOwner = owner;
-			if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION && !direct_declined)
 				ReThrowError(edata);
 		}
 		PG_END_TRY();
-		if (edata == NULL)
+		if (done)
 			return;
-		FreeErrorData(edata);
+		if (edata)
+			FreeErrorData(edata);
 	}
+	memset(nulls, ' ', sizeof(nulls));
+	events_args(ec, args);
 	if (SPI_execute_plan(plan_events, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "pg_solana ingest: event insert failed");
 	notify_new_events(SPI_tuptable, SPI_processed);
@@ -1145,22 +1454,8 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 
 	if (ec.n > 0)
 	{
-		Datum		args[11];
-		char		nulls[11] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-
 		ensure_partitions(lo_slot, hi_slot);
-		args[0] = PointerGetDatum(make_array(ec.sig, NULL, ec.n, BYTEAOID));
-		args[1] = PointerGetDatum(make_array(ec.slot, NULL, ec.n, INT8OID));
-		args[2] = PointerGetDatum(make_array(ec.bt, ec.bt_null, ec.n, TIMESTAMPTZOID));
-		args[3] = PointerGetDatum(make_array(ec.li, NULL, ec.n, INT4OID));
-		args[4] = PointerGetDatum(make_array(ec.prog, NULL, ec.n, BYTEAOID));
-		args[5] = PointerGetDatum(make_array(ec.depth, NULL, ec.n, INT4OID));
-		args[6] = PointerGetDatum(make_array(ec.raw, NULL, ec.n, BYTEAOID));
-		args[7] = PointerGetDatum(make_array(ec.cmt, NULL, ec.n, TEXTOID));
-		args[8] = PointerGetDatum(make_array(ec.failed, NULL, ec.n, BOOLOID));
-		args[9] = PointerGetDatum(make_array(ec.name, ec.dec_null, ec.n, TEXTOID));
-		args[10] = PointerGetDatum(make_array(ec.data, ec.dec_null, ec.n, JSONBOID));
-		insert_events(args, nulls, !any_may_exist);
+		insert_events(&ec, !any_may_exist);
 	}
 	if (ns > 0)
 	{

@@ -68,6 +68,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc == PS_OK && (m.kind == PS_INGEST_ACCOUNT || m.kind == PS_INGEST_PROGRAM))
 		FUZZ_ASSERT(m.account.data != NULL);
+	{
+		/* the lean logsNotification reading gives the tree's result */
+		ps_ingest_msg_t ref;
+		int			ref_rc = ps_ingest_parse_message_tree(text, size, &ref, err, sizeof(err));
+
+		if (ref_rc == PS_OK)
+		{
+			FUZZ_ASSERT(rc == PS_OK && m.kind == ref.kind);
+			if (ref.kind == PS_INGEST_LOGS)
+			{
+				FUZZ_ASSERT(m.subscription == ref.subscription && m.slot == ref.slot);
+				FUZZ_ASSERT(same_tx(&m.tx, &ref.tx));
+			}
+		}
+		ps_ingest_msg_free(&ref);
+	}
 	ps_ingest_msg_free(&m);
 
 	rc = ps_ingest_parse_transaction(text, size, &found, &tx, err, sizeof(err));

@@ -72,6 +72,37 @@ test_logs(void)
 	CHECK(m.tx.has_logs);
 	ps_ingest_msg_free(&m);
 	ps_test_end();
+
+	ps_test_begin("logsNotification: the span reading equals the jansson tree's (escapes, err, member order)");
+	{
+		ps_ingest_msg_t ref;
+		char		err[256];
+		size_t		i;
+
+		snprintf(buf, sizeof(buf),
+				 "{\"params\":{\"subscription\":-5,\"result\":{\"value\":{\"logs\":"
+				 "[\"Program log: a \\\"q\\\" \\\\ b\\n\\t\\/\",\"Program data: AQID\"],"
+				 "\"err\":{\"InstructionError\":[1,\"InvalidArgument\"]},\"signature\":\"%s\"},"
+				 "\"context\":{\"slot\":18446744073709551615}}},\"id\":null,"
+				 "\"method\":\"logsNotification\",\"jsonrpc\":\"2.0\"}", sig_a);
+		CHECK_INT(parse(buf, &m), PS_OK);
+		CHECK_INT(ps_ingest_parse_message_tree(buf, strlen(buf), &ref, err, sizeof(err)), PS_OK);
+		CHECK_INT(m.kind, PS_INGEST_LOGS);
+		CHECK_INT(ref.kind, PS_INGEST_LOGS);
+		CHECK_INT(m.subscription, -5);
+		CHECK(m.slot == UINT64_MAX && m.tx.slot == UINT64_MAX && ref.slot == UINT64_MAX);
+		CHECK(memcmp(m.tx.signature, ref.tx.signature, 64) == 0);
+		CHECK(m.tx.failed && ref.tx.failed);
+		CHECK_STR(m.tx.err_json, ref.tx.err_json);
+		CHECK_INT(m.tx.logs_cnt, 2);
+		CHECK_INT(ref.tx.logs_cnt, 2);
+		for (i = 0; i < 2 && i < m.tx.logs_cnt && i < ref.tx.logs_cnt; i++)
+			CHECK_STR(m.tx.logs[i], ref.tx.logs[i]);
+		CHECK_STR(m.tx.logs[0], "Program log: a \"q\" \\ b\n\t/");
+		ps_ingest_msg_free(&ref);
+		ps_ingest_msg_free(&m);
+	}
+	ps_test_end();
 }
 
 static void
