@@ -146,6 +146,76 @@ test_array_spans(void)
 	ps_test_end();
 }
 
+static void
+test_string_runs(void)
+{
+	/*
+	 * skip_string reads eight bytes at a time between special bytes: a
+	 * quote, a backslash or a control byte at every offset of those
+	 * words, with UTF-8 around, is still found
+	 */
+	static const char *const mid[] = {"\x01", "\\\"", "\"", "\xc3\xa9", "\\u00e9", "\x1f", "\\"};
+	char		buf[64];
+	bool		ok = true;
+
+	ps_test_begin("strings: special bytes at every offset of the eight-byte runs");
+	for (int m = 0; m < 7; m++)
+		for (int n = 0; n < 24; n++)
+			for (int k = 0; k <= n; k++)
+			{
+				size_t		len = 0,
+							pos = 0,
+							want_pos;
+				int			want_rc,
+							rc;
+
+				buf[len++] = '"';
+				for (int i = 0; i < k; i++)
+					buf[len++] = (i & 1) ? 'a' : '\x7f';
+				memcpy(buf + len, mid[m], strlen(mid[m]));
+				len += strlen(mid[m]);
+				for (int i = k; i < n; i++)
+					buf[len++] = 'x';
+				buf[len++] = '"';
+				switch (m)
+				{
+					case 0:
+					case 5:
+						want_rc = PS_ERR_JSON;	/* control byte */
+						want_pos = 0;
+						break;
+					case 2:
+						want_rc = PS_OK;	/* the string ends there */
+						want_pos = 1 + (size_t) k + 1;
+						break;
+					case 6:
+						/* \x is no escape; \" at the end leaves it open */
+						want_rc = PS_ERR_JSON;
+						want_pos = 0;
+						break;
+					default:
+						want_rc = PS_OK;
+						want_pos = len;
+				}
+				rc = ps_json_skip(buf, len, &pos);
+				if (m == 2 && rc == PS_OK)
+				{
+					/* a value then trailing bytes: skip stops after the string */
+					pos = 0;
+					rc = ps_json_skip(buf, want_pos, &pos);
+				}
+				if (rc != want_rc || (rc == PS_OK && pos != want_pos))
+				{
+					if (ok)
+						printf("# m=%d n=%d k=%d: rc %d pos %zu, want %d %zu\n",
+							   m, n, k, rc, pos, want_rc, want_pos);
+					ok = false;
+				}
+			}
+	CHECK(ok);
+	ps_test_end();
+}
+
 int
 main(void)
 {
@@ -153,5 +223,6 @@ main(void)
 	test_spans();
 	test_load();
 	test_array_spans();
+	test_string_runs();
 	return ps_test_done();
 }
