@@ -44,6 +44,14 @@ id=$(q "SELECT id FROM solana.add_webhook('bench', '$U/hook', event_types => '{m
 secret=$(q "SELECT secret FROM solana.webhooks WHERE id = $id")
 curl -s -X POST "$U/_control" -d "{\"secrets\": {\"/hook\": [\"$secret\"], \"/wrk\": [\"$secret\"], \"/curl\": [\"$secret\"]}}" >/dev/null
 body='{"type": "event", "data": {"amount": "18446744073709551615"}, "n": 1}'
+# CPU of the dispatcher processes so far (clock ticks)
+disp_cpu() {
+    local t=0 p
+    for p in $(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'"); do
+        t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0)))
+    done
+    echo $t
+}
 verified() { curl -s "$U/_stats" | grep -o '"verified":[0-9]*' | cut -d: -f2; }
 # the receiver's clock (ms since epoch) at its last verified request
 last_at() { curl -s "$U/_stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_verified_at"] / 1000)'; }
@@ -58,11 +66,15 @@ for r in $(seq 1 "$runs"); do
     # pg_solana: N rows in one transaction, time to the last verified request
     q "TRUNCATE solana.webhook_deliveries" >/dev/null
     curl -s -X POST "$U/_reset" >/dev/null
+    c0=$(disp_cpu)
     q "SELECT count(solana.send_webhook($id, jsonb_set('$body', '{n}', to_jsonb(g)))) FROM generate_series(1, $N) g" >/dev/null
     t0=$(date +%s.%N)		# just after the commit
     while [ "$(verified)" -lt "$N" ]; do sleep 0.02; done
     t1=$(last_at)
-    echo "{\"impl\": \"pg_solana\", \"n\": $N, \"secs\": $(python3 -c "print($t1 - $t0)")}" >> "$out/results.jsonl"
+    # the dispatchers' CPU (utime + stime, clock ticks) until every outcome is recorded
+    while [ "$(q "SELECT count(*) FROM solana.webhook_deliveries WHERE state <> 'delivered'")" != 0 ]; do sleep 0.02; done
+    c1=$(disp_cpu)
+    echo "{\"impl\": \"pg_solana\", \"n\": $N, \"secs\": $(python3 -c "print($t1 - $t0)"), \"cpu_us\": $(python3 -c "print(($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / $N)")}" >> "$out/results.jsonl"
 
     # wrk: the same signed request, 32 connections, keep-alive
     ts=$(date +%s)
@@ -146,6 +158,12 @@ for k in ("pg_solana", "wrk", "curl", "naive-node"):
     if k in med:
         ratio = med["pg_solana"] / med[k]
         print(f"| {names[k]} | {med[k]:,.0f} | {ratio:.2f}x |")
+cpu = [r for r in (json.loads(l) for l in open(sys.argv[1])) if r.get("cpu_us") is not None]
+if cpu:
+    print()
+    print("dispatcher CPU per delivery (utime + stime, until recorded), median: "
+          f"{statistics.median(r['cpu_us'] for r in cpu):.0f} us "
+          f"(runs: {', '.join('%.0f' % r['cpu_us'] for r in cpu)})")
 if lat:
     print()
     print(f"commit -> delivery at a steady {lat['rate']:,.0f}/s ({lat['n']} deliveries, "
