@@ -35,6 +35,7 @@ export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
 q "CREATE EXTENSION pg_solana"
 
+rm -f "$out/ready"		# a previous run's file would name a receiver that is gone
 node "$root/test/integration/webhook_receiver.js" --ready-file "$out/ready" --no-record \
     > "$out/receiver.log" 2>&1 &
 rcv_pid=$!
