@@ -55,17 +55,8 @@ wait_for() {
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-# start_receiver PORT LOG [CONTROL-JSON]: sets RCV_LAST_PID
-start_receiver() {
-    local ready=$TMP/ready.$1 ctl=${3:-}
-    [ -n "$ctl" ] || ctl='{}'
-    node "$ROOT/test/integration/webhook_receiver.js" --port "$1" --ready-file "$ready" \
-        --fixtures "$FIXTURES" --log "$2" --control "$ctl" > "$TMP/receiver.$1.out" 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 50); do [ -s "$ready" ] && break; sleep 0.1; done
-    if [ ! -s "$ready" ]; then cat "$TMP/receiver.$1.out"; return 1; fi
-    RCV_LAST_PID=$pid
-}
+# start_receiver TAG ARGS...: sets RCV_LAST_PID, RCV_LAST_URL
+. "$ROOT/test/integration/lib_receiver.sh"
 control() { curl -s -X POST "$1/_control" -d "$2" >/dev/null; }
 # receiver log lines of a path as JSON array
 rlog() { python3 - "$1" "$2" <<'PY'
@@ -98,7 +89,8 @@ settle
 
 PORT=$(free_port)
 LOG=$TMP/receiver.log
-start_receiver "$PORT" "$LOG" || { echo "Bail out! receiver did not start"; exit 1; }
+start_receiver main --port "$PORT" --fixtures "$FIXTURES" --log "$LOG" --control '{}' ||
+    { echo "Bail out! receiver did not start"; exit 1; }
 RCV_PID=$RCV_LAST_PID
 U=http://127.0.0.1:$PORT
 ok 0 "receiver verifies every webhooks.json case like standardwebhooks (self-check)"
@@ -233,7 +225,8 @@ ok $? "receiver down: deliveries wait for a retry"
 is "$(q "SELECT bool_and(last_error ~* 'refused|connect') FROM solana.webhook_deliveries WHERE webhook_id = $DN")" t \
     "reason: $(q "SELECT last_error FROM solana.webhook_deliveries WHERE webhook_id = $DN LIMIT 1")"
 LOG2=$TMP/receiver2.log
-start_receiver "$PORT2" "$LOG2" "{\"secrets\": {\"/down\": [\"$(secret "$DN")\"]}}" && RCV2_PID=$RCV_LAST_PID
+start_receiver second --port "$PORT2" --fixtures "$FIXTURES" --log "$LOG2" \
+    --control "{\"secrets\": {\"/down\": [\"$(secret "$DN")\"]}}" && RCV2_PID=$RCV_LAST_PID
 # back before the fifth failure in a row would open the breaker
 wait_for "SELECT bool_and(state = 'delivered') FROM solana.webhook_deliveries WHERE webhook_id = $DN" 30
 ok $? "receiver back: all delivered"

@@ -66,11 +66,10 @@ ok $? "cluster restarted with solana.dispatcher_workers = 2"
 wait_for "SELECT count(*) = 2 FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'" 30
 ok $? "two dispatchers run"
 
-node "$ROOT/test/integration/webhook_receiver.js" --ready-file "$TMP/ready" --no-record \
-    --fixtures "$FIXTURES" > "$TMP/receiver.out" 2>&1 &
-RCV_PID=$!
-for _ in $(seq 1 50); do [ -s "$TMP/ready" ] && break; sleep 0.1; done
-U=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['url'])" "$TMP/ready")
+. "$ROOT/test/integration/lib_receiver.sh"
+start_receiver main --no-record --fixtures "$FIXTURES" || { echo "Bail out! receiver did not start"; exit 1; }
+RCV_PID=$RCV_LAST_PID
+U=$RCV_LAST_URL
 RPORT=${U##*:}
 
 A=$(q "SELECT id FROM solana.add_webhook('itest_inflight_a', '$U/a', event_types => '{message}', max_in_flight => 3)")

@@ -53,12 +53,10 @@ q "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
 
 # the receiver
-node "$ROOT/test/integration/webhook_receiver.js" --ready-file "$TMP/ready" --fixtures "$FIXTURES" \
-    --log "$TMP/log" > "$TMP/receiver.out" 2>&1 &
-RCV_PID=$!
-for _ in $(seq 1 50); do [ -s "$TMP/ready" ] && break; sleep 0.1; done
-[ -s "$TMP/ready" ] || { cat "$TMP/receiver.out"; echo "Bail out! receiver did not start"; exit 1; }
-U=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['url'])" "$TMP/ready")
+. "$ROOT/test/integration/lib_receiver.sh"
+start_receiver main --fixtures "$FIXTURES" --log "$TMP/log" || { echo "Bail out! receiver did not start"; exit 1; }
+RCV_PID=$RCV_LAST_PID
+U=$RCV_LAST_URL
 
 # a fresh scripted program with the fixture_dex IDL, followed by the worker
 P=$(q "SELECT solana.pubkey(decode(md5(random()::text) || md5(random()::text), 'hex'))")
