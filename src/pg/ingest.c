@@ -842,33 +842,44 @@ events_args(const EvCollect *ec, Datum *args)
 	args[10] = PointerGetDatum(make_array(ec->data, ec->dec_null, ec->n, JSONBOID));
 }
 
-/* set when insert_events_direct meets a target it leaves to the INSERT */
+/* set when insert_direct meets a target it leaves to the INSERT */
 static bool direct_declined;
 
 /*
- * insert_events_direct inserts the events the way COPY FROM does: one
- * executor state for the batch, each row routed to its partition
- * (ExecFindPartition), stored with table_tuple_insert, its index
- * entries made with ExecInsertIndexTuples (a duplicate raises 23505),
- * its AFTER ROW triggers and transition rows queued, the statement
- * triggers fired around the batch, the column defaults (id, ingested_at
- * and any column added later) evaluated per row as the INSERT would.
- * Each row is notified with the id its default gave.  This skips what
- * the INSERT ... SELECT FROM unnest(...) costs on top: eleven arrays
- * built and unnested through a tuplestore, the casts, the projection
- * and the RETURNING rows.  Returns false (nothing written) for a table
- * this path does not serve: row security, BEFORE or INSTEAD OF row
- * triggers, stored generated columns, a foreign partition, a missing
- * column; the caller then uses the INSERT.
+ * The rows insert_direct writes: `fill` sets the values of row i in
+ * the columns `cols` (attribute numbers, in the order of the names the
+ * caller gave; the slot starts all null); `after`, when set, runs once
+ * the row is stored, with the slot's values (defaults included).
+ */
+typedef void (*direct_fill_fn) (void *arg, int i, const AttrNumber *cols,
+								Datum *v, bool *nul);
+typedef void (*direct_after_fn) (void *arg, int i, const Datum *v);
+
+/*
+ * insert_direct inserts `nrows` rows into solana.<relname> the way COPY
+ * FROM does: one executor state for them, each row routed to its
+ * partition (ExecFindPartition), stored with table_tuple_insert (a heap
+ * keeps its insertion page pinned from row to row), its index entries
+ * made with ExecInsertIndexTuples (a duplicate raises 23505), its AFTER
+ * ROW triggers and transition rows queued, the statement triggers fired
+ * around them, the defaults of the other columns (ids, timestamps, any
+ * column added later) evaluated per row as the INSERT would.  This
+ * skips what an INSERT ... SELECT FROM unnest(...) costs on top: arrays
+ * built and unnested through a tuplestore, the casts, the projection,
+ * the RETURNING rows.  Returns false (nothing written) for a table this
+ * path does not serve: row security, BEFORE or INSTEAD OF row triggers,
+ * stored generated columns, a missing column; and raises with
+ * direct_declined set for a foreign partition or one with such
+ * triggers.  The caller then uses its INSERT.
  */
 static bool
-insert_events_direct(const EvCollect *ec)
+insert_direct(const char *relname, const char *const *colnames, int ncols,
+			  int nrows, direct_fill_fn fill, direct_after_fn after, void *arg)
 {
 	Oid			relid;
 	Relation	rel;
 	TupleDesc	desc;
-	AttrNumber	cols[EV_NCOLS];
-	AttrNumber	id_col;
+	AttrNumber *cols;
 	ExprState **defexprs;
 	int		   *defatt;
 	int			ndef = 0;
@@ -883,24 +894,22 @@ insert_events_direct(const EvCollect *ec)
 	CommandId	cid;
 	BulkInsertState bis;
 	Relation	last = NULL;
-	B58Cache	c58;
-	ps_buf_t	b;
 	int			i,
 				k;
 
-	relid = get_relname_relid("events", get_namespace_oid("solana", false));
+	relid = get_relname_relid(relname, get_namespace_oid("solana", false));
 	if (!OidIsValid(relid))
 		return false;
 	rel = table_open(relid, RowExclusiveLock);
 	desc = RelationGetDescr(rel);
-	for (k = 0; k < EV_NCOLS; k++)
+	cols = palloc(sizeof(AttrNumber) * ncols);
+	for (k = 0; k < ncols; k++)
 	{
-		cols[k] = attnameAttNum(rel, ev_columns[k], false);
+		cols[k] = attnameAttNum(rel, colnames[k], false);
 		if (cols[k] <= 0)
 			break;
 	}
-	id_col = attnameAttNum(rel, "id", false);
-	if (k < EV_NCOLS || id_col <= 0 || rel->rd_rel->relrowsecurity ||
+	if (k < ncols || rel->rd_rel->relrowsecurity ||
 		(rel->rd_rel->relkind != RELKIND_RELATION &&
 		 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE) ||
 		(rel->trigdesc && (rel->trigdesc->trig_insert_before_row ||
@@ -920,10 +929,10 @@ insert_events_direct(const EvCollect *ec)
 
 		if (TupleDescAttr(desc, i)->attisdropped)
 			continue;
-		for (k = 0; k < EV_NCOLS; k++)
+		for (k = 0; k < ncols; k++)
 			if (cols[k] == i + 1)
 				break;
-		if (k < EV_NCOLS)
+		if (k < ncols)
 			continue;
 		d = build_column_default(rel, i + 1);
 		if (d == NULL)
@@ -965,52 +974,29 @@ insert_events_direct(const EvCollect *ec)
 	econtext = GetPerTupleExprContext(estate);
 
 	/*
-	 * A heap partition keeps its insertion page pinned from row to row
-	 * (as COPY does), without COPY's ring of buffers: the worker runs
-	 * all the time, and the ring would make it write out its own dirty
-	 * pages.
+	 * A heap keeps its insertion page pinned from row to row (as COPY
+	 * does), without COPY's ring of buffers: the worker runs all the
+	 * time, and the ring would make it write out its own dirty pages.
 	 */
 	bis = GetBulkInsertState();
 	FreeAccessStrategy(bis->strategy);
 	bis->strategy = NULL;
-	c58.has_sig = false;
-	c58.nprog = c58.next = 0;
-	ps_buf_init(&b, NULL, NULL);
-	for (i = 0; i < ec->n; i++)
+	for (i = 0; i < nrows; i++)
 	{
 		ResultRelInfo *rri = root;
 		TupleTableSlot *ins = slot;
-		Datum	   *v;
-		bool	   *nul;
 		List	   *recheck = NIL;
 
 		ResetPerTupleExprContext(estate);
 		ExecClearTuple(slot);
-		v = slot->tts_values;
-		nul = slot->tts_isnull;
-		memset(nul, true, sizeof(bool) * desc->natts);
-		/* solana.signature and solana.pubkey are fixed-length, no header */
-		v[cols[0] - 1] = PointerGetDatum(VARDATA(DatumGetPointer(ec->sig[i])));
-		v[cols[1] - 1] = ec->slot[i];
-		v[cols[2] - 1] = ec->bt[i];
-		v[cols[3] - 1] = ec->li[i];
-		v[cols[4] - 1] = PointerGetDatum(VARDATA(DatumGetPointer(ec->prog[i])));
-		v[cols[5] - 1] = ec->depth[i];
-		v[cols[6] - 1] = ec->raw[i];
-		v[cols[7] - 1] = ec->cmt[i];
-		v[cols[8] - 1] = ec->failed[i];
-		v[cols[9] - 1] = ec->name[i];
-		v[cols[10] - 1] = ec->data[i];
-		for (k = 0; k < EV_NCOLS; k++)
-			nul[cols[k] - 1] = false;
-		nul[cols[2] - 1] = ec->bt_null[i];
-		nul[cols[9] - 1] = ec->dec_null[i];
-		nul[cols[10] - 1] = ec->dec_null[i];
+		memset(slot->tts_isnull, true, sizeof(bool) * desc->natts);
+		fill(arg, i, cols, slot->tts_values, slot->tts_isnull);
 		for (k = 0; k < ndef; k++)
 		{
 			MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
 
-			v[defatt[k]] = ExecEvalExpr(defexprs[k], econtext, &nul[defatt[k]]);
+			slot->tts_values[defatt[k]] = ExecEvalExpr(defexprs[k], econtext,
+													   &slot->tts_isnull[defatt[k]]);
 			MemoryContextSwitchTo(old);
 		}
 		ExecStoreVirtualTuple(slot);
@@ -1027,7 +1013,7 @@ insert_events_direct(const EvCollect *ec)
 				direct_declined = true;
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("pg_solana ingest: partition \"%s\" takes events through INSERT",
+						 errmsg("pg_solana ingest: partition \"%s\" takes rows through INSERT",
 								RelationGetRelationName(rri->ri_RelationDesc))));
 			}
 			if (tcs)
@@ -1049,13 +1035,9 @@ insert_events_direct(const EvCollect *ec)
 			recheck = ExecInsertIndexTuples(rri, ins, estate, false, false, NULL, NIL);
 		ExecARInsertTriggers(estate, rri, ins, recheck, tcs);
 		list_free(recheck);
-		notify_event(&b, &c58, DatumGetInt64(v[id_col - 1]),
-					 (const uint8 *) VARDATA(DatumGetPointer(ec->prog[i])),
-					 ec->dec_null[i] ? NULL : DatumGetTextPP(ec->name[i]),
-					 DatumGetInt64(ec->slot[i]),
-					 (const uint8 *) VARDATA(DatumGetPointer(ec->sig[i])));
+		if (after)
+			after(arg, i, slot->tts_values);
 	}
-	ps_buf_free(&b);
 	FreeBulkInsertState(bis);
 
 	ExecASInsertTriggers(estate, root, tcs);
@@ -1069,6 +1051,153 @@ insert_events_direct(const EvCollect *ec)
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 	return true;
+}
+
+/*
+ * try_direct runs insert_direct in a subtransaction.  Returns true when
+ * the rows are written; false, with nothing written, when the caller
+ * must use its INSERT ... ON CONFLICT: a row is already there (a unique
+ * violation: a replayed transaction, or live and backfilled copies
+ * merging) or the table is one insert_direct leaves to INSERT.  Other
+ * errors are thrown on.
+ */
+static bool
+try_direct(const char *relname, const char *const *colnames, int ncols,
+		   int nrows, direct_fill_fn fill, direct_after_fn after, void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+	volatile bool done = false;
+
+	direct_declined = false;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		done = insert_direct(relname, colnames, ncols, nrows, fill, after, arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION && !direct_declined)
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+	if (edata)
+		FreeErrorData(edata);
+	return done;
+}
+
+/* the events of a batch for insert_direct, and the notifications */
+typedef struct EvDirect
+{
+	const EvCollect *ec;
+	AttrNumber	id_col;
+	B58Cache	c58;
+	ps_buf_t	b;
+} EvDirect;
+
+static void
+ev_fill(void *arg, int i, const AttrNumber *cols, Datum *v, bool *nul)
+{
+	const EvCollect *ec = ((EvDirect *) arg)->ec;
+	int			k;
+
+	/* solana.signature and solana.pubkey are fixed-length, no header */
+	v[cols[0] - 1] = PointerGetDatum(VARDATA(DatumGetPointer(ec->sig[i])));
+	v[cols[1] - 1] = ec->slot[i];
+	v[cols[2] - 1] = ec->bt[i];
+	v[cols[3] - 1] = ec->li[i];
+	v[cols[4] - 1] = PointerGetDatum(VARDATA(DatumGetPointer(ec->prog[i])));
+	v[cols[5] - 1] = ec->depth[i];
+	v[cols[6] - 1] = ec->raw[i];
+	v[cols[7] - 1] = ec->cmt[i];
+	v[cols[8] - 1] = ec->failed[i];
+	v[cols[9] - 1] = ec->name[i];
+	v[cols[10] - 1] = ec->data[i];
+	for (k = 0; k < EV_NCOLS; k++)
+		nul[cols[k] - 1] = false;
+	nul[cols[2] - 1] = ec->bt_null[i];
+	nul[cols[9] - 1] = ec->dec_null[i];
+	nul[cols[10] - 1] = ec->dec_null[i];
+}
+
+static void
+ev_after(void *arg, int i, const Datum *v)
+{
+	EvDirect   *d = (EvDirect *) arg;
+	const EvCollect *ec = d->ec;
+
+	notify_event(&d->b, &d->c58, DatumGetInt64(v[d->id_col - 1]),
+				 (const uint8 *) VARDATA(DatumGetPointer(ec->prog[i])),
+				 ec->dec_null[i] ? NULL : DatumGetTextPP(ec->name[i]),
+				 DatumGetInt64(ec->slot[i]),
+				 (const uint8 *) VARDATA(DatumGetPointer(ec->sig[i])));
+}
+
+/*
+ * insert_events_direct: the events through try_direct, each row
+ * notified with the id its default gave.
+ */
+static bool
+insert_events_direct(const EvCollect *ec)
+{
+	EvDirect	d;
+	bool		ok;
+	Oid			relid = get_relname_relid("events", get_namespace_oid("solana", false));
+
+	if (!OidIsValid(relid) || get_attnum(relid, "id") == InvalidAttrNumber)
+		return false;
+	d.ec = ec;
+	d.id_col = get_attnum(relid, "id");
+	d.c58.has_sig = false;
+	d.c58.nprog = d.c58.next = 0;
+	ps_buf_init(&d.b, NULL, NULL);
+	ok = try_direct("events", ev_columns, EV_NCOLS, ec->n, ev_fill, ev_after, &d);
+	ps_buf_free(&d.b);
+	return ok;
+}
+
+/* the solana.transactions_seen rows of a batch (plan_seen's arrays) */
+#define SEEN_NCOLS 9
+static const char *const seen_columns[SEEN_NCOLS] = {
+	"signature", "slot", "block_time", "failed", "err", "event_cnt",
+	"commitment", "source", "complete"
+};
+
+typedef struct SeenRows
+{
+	Datum	   *v[SEEN_NCOLS];	/* in seen_columns' order; err as text */
+	bool	   *bt_null,
+			   *err_null;
+} SeenRows;
+
+static void
+seen_fill(void *arg, int i, const AttrNumber *cols, Datum *v, bool *nul)
+{
+	const SeenRows *r = (const SeenRows *) arg;
+	int			k;
+
+	for (k = 0; k < SEEN_NCOLS; k++)
+	{
+		v[cols[k] - 1] = r->v[k][i];
+		nul[cols[k] - 1] = false;
+	}
+	v[cols[0] - 1] = PointerGetDatum(VARDATA(DatumGetPointer(r->v[0][i])));
+	nul[cols[2] - 1] = r->bt_null[i];
+	nul[cols[4] - 1] = r->err_null[i];
+	if (!r->err_null[i])
+		v[cols[4] - 1] = DirectFunctionCall1(jsonb_in,
+											 CStringGetDatum(TextDatumGetCString(r->v[4][i])));
 }
 
 /*
@@ -1087,40 +1216,8 @@ insert_events(const EvCollect *ec, bool likely_new)
 	Datum		args[EV_NCOLS];
 	char		nulls[EV_NCOLS];
 
-	if (likely_new)
-	{
-		MemoryContext cxt = CurrentMemoryContext;
-		ResourceOwner owner = CurrentResourceOwner;
-		ErrorData  *volatile edata = NULL;
-		volatile bool done = false;
-
-		direct_declined = false;
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(cxt);
-		PG_TRY();
-		{
-			done = insert_events_direct(ec);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(cxt);
-			CurrentResourceOwner = owner;
-		}
-		PG_CATCH();
-		{
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(cxt);
-			CurrentResourceOwner = owner;
-			if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION && !direct_declined)
-				ReThrowError(edata);
-		}
-		PG_END_TRY();
-		if (done)
-			return;
-		if (edata)
-			FreeErrorData(edata);
-	}
+	if (likely_new && insert_events_direct(ec))
+		return;
 	memset(nulls, ' ', sizeof(nulls));
 	events_args(ec, args);
 	if (SPI_execute_plan(plan_events, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
@@ -1459,20 +1556,28 @@ write_rows(const bool *dup, int lo, int hi, int alo, int ahi)
 	}
 	if (ns > 0)
 	{
-		Datum		args[9];
-		char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		SeenRows	r = {{s_sig, s_slot, s_bt, s_failed, s_err, s_n, s_cmt, s_src, s_complete},
+		s_bt_null, s_err_null};
 
-		args[0] = PointerGetDatum(make_array(s_sig, NULL, ns, BYTEAOID));
-		args[1] = PointerGetDatum(make_array(s_slot, NULL, ns, INT8OID));
-		args[2] = PointerGetDatum(make_array(s_bt, s_bt_null, ns, TIMESTAMPTZOID));
-		args[3] = PointerGetDatum(make_array(s_failed, NULL, ns, BOOLOID));
-		args[4] = PointerGetDatum(make_array(s_err, s_err_null, ns, TEXTOID));
-		args[5] = PointerGetDatum(make_array(s_n, NULL, ns, INT4OID));
-		args[6] = PointerGetDatum(make_array(s_cmt, NULL, ns, TEXTOID));
-		args[7] = PointerGetDatum(make_array(s_src, NULL, ns, TEXTOID));
-		args[8] = PointerGetDatum(make_array(s_complete, NULL, ns, BOOLOID));
-		if (SPI_execute_plan(plan_seen, args, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "pg_solana ingest: transactions_seen insert failed");
+		/* new transactions as the events are; the upsert otherwise */
+		if (any_may_exist ||
+			!try_direct("transactions_seen", seen_columns, SEEN_NCOLS, ns, seen_fill, NULL, &r))
+		{
+			Datum		args[9];
+			char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+			args[0] = PointerGetDatum(make_array(s_sig, NULL, ns, BYTEAOID));
+			args[1] = PointerGetDatum(make_array(s_slot, NULL, ns, INT8OID));
+			args[2] = PointerGetDatum(make_array(s_bt, s_bt_null, ns, TIMESTAMPTZOID));
+			args[3] = PointerGetDatum(make_array(s_failed, NULL, ns, BOOLOID));
+			args[4] = PointerGetDatum(make_array(s_err, s_err_null, ns, TEXTOID));
+			args[5] = PointerGetDatum(make_array(s_n, NULL, ns, INT4OID));
+			args[6] = PointerGetDatum(make_array(s_cmt, NULL, ns, TEXTOID));
+			args[7] = PointerGetDatum(make_array(s_src, NULL, ns, TEXTOID));
+			args[8] = PointerGetDatum(make_array(s_complete, NULL, ns, BOOLOID));
+			if (SPI_execute_plan(plan_seen, args, nulls, false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "pg_solana ingest: transactions_seen insert failed");
+		}
 	}
 	write_accounts(alo, ahi);
 }
