@@ -498,7 +498,7 @@ BEGIN
     WITH held AS (
         SELECT h.wid, h.cnt FROM unnest(held_ids, held_cnts) AS h(wid, cnt)
     ), room AS (
-        SELECT w.id,
+        SELECT w.id, 2 * w.timeout + interval '5 seconds' AS lease,
                least(2 * w.max_in_flight - coalesce((SELECT sum(held.cnt)::int FROM held
                                                       WHERE held.wid = w.id), 0),
                      CASE WHEN w.circuit_open_until IS NOT NULL THEN 1 ELSE max_cnt END,
@@ -510,9 +510,11 @@ BEGIN
          WHERE w.enabled
            AND (w.circuit_open_until IS NULL OR w.circuit_open_until <= now())
     ), picked AS (
-        SELECT c.id
+        -- the row's ctid: the update finds the locked version without the
+        -- primary key
+        SELECT c.ctid, room.lease
           FROM room, LATERAL (
-                SELECT d.id
+                SELECT d.ctid
                   FROM solana.webhook_deliveries d
                  WHERE d.webhook_id = room.id
                    AND d.state IN ('pending', 'failed')
@@ -529,10 +531,9 @@ BEGIN
                last_error = CASE WHEN d.lease_expires_at IS NULL THEN d.last_error
                                  ELSE 'no outcome recorded before the lease expired (dispatcher restarted?)' END,
                attempts = d.attempts + 1, last_attempt_at = now(), updated_at = now(),
-               lease_expires_at = now() + 2 * (SELECT w.timeout FROM solana.webhooks w WHERE w.id = d.webhook_id)
-                                        + interval '5 seconds'
+               lease_expires_at = now() + picked.lease
           FROM picked
-         WHERE d.id = picked.id
+         WHERE d.ctid = picked.ctid
         RETURNING d.id, d.webhook_id, d.message_id, d.payload, d.attempts
     ), windows AS (
         -- rate-limited endpoints: count the attempts of this window
