@@ -2452,9 +2452,16 @@ unseen(ps_ingest_sig_t *sigs, int n)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	/* catalog lookups (element type) need the transaction */
 	arg = PointerGetDatum(make_array(d, NULL, n, BYTEAOID));
+	/*
+	 * One primary key probe per signature (the lateral subquery with
+	 * OFFSET 0 is not pulled up): a hash join read the whole of
+	 * transactions_seen for every chunk, a cost growing with the table.
+	 */
 	if (SPI_execute_with_args("SELECT u.i::int, t.complete AND t.commitment <> 'dead'"
 							  " FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(s, i)"
-							  " JOIN solana.transactions_seen t ON t.signature = solana.signature(u.s)",
+							  " CROSS JOIN LATERAL (SELECT s.complete, s.commitment"
+							  "   FROM solana.transactions_seen s"
+							  "   WHERE s.signature = solana.signature(u.s) OFFSET 0) t",
 							  1, &type, &arg, NULL, true, 0) == SPI_OK_SELECT)
 	{
 		for (i = 0; i < (int) SPI_processed; i++)
