@@ -16,7 +16,7 @@ const { PgBoss } = require('pg-boss');
 const conn = process.argv[2];
 const N = Number(process.argv[3] || 20000);
 const W = Number(process.argv[4] || 4);
-const BATCH = 10;
+const BATCH = Number(process.env.BATCH || 10);
 const ONE_CALL = 'claim+complete, 1 call per job';
 const ONE_CALL_BATCH = `claim+complete batch ${BATCH}, 1 call per batch`;
 

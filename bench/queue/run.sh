@@ -4,7 +4,8 @@
 # mode) and pg-boss 12 (npm) and a
 # minimal hand-written FOR UPDATE SKIP LOCKED loop (the ceiling), on one
 # throwaway PostgreSQL 15 instance with pg_solana preloaded; 4 workers,
-# JOBS jobs (20,000), RUNS runs (3), medians.  Every system is driven
+# JOBS jobs (20,000), RUNS runs (3), medians; BATCH (10) is the batch
+# size of the batch rows (graphile-worker's local queue size too).  Every system is driven
 # from Node with `pg`, so each pays the same client cost (pg_solana and
 # the ceiling with named statements, as graphile-worker).  The "1 call"
 # rows use solana.complete_and_claim (one round trip per turn; the
@@ -14,7 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 . "$root/scripts/lib.sh"
-runs=${RUNS:-3}; jobs=${JOBS:-20000}; workers=${WORKERS:-4}
+runs=${RUNS:-3}; jobs=${JOBS:-20000}; workers=${WORKERS:-4}; export BATCH=${BATCH:-10}
 out=$root/build/bench; mkdir -p "$out"
 ( cd "$here" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } )
 build_install >/dev/null
@@ -30,7 +31,7 @@ for r in $(seq 1 "$runs"); do
     node "$here/bench.js" "$url" "$jobs" "$workers" >> "$out/queue.jsonl"
 done
 echo "end: load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-python3 - "$out/queue.jsonl" "$jobs" "$workers" "$runs" <<'PY'
+python3 - "$out/queue.jsonl" "$jobs" "$workers" "$runs" "$BATCH" <<'PY'
 import json, sys, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
@@ -42,8 +43,9 @@ print(f"{sys.argv[2]} jobs, {sys.argv[3]} workers, median of {sys.argv[4]} runs,
 print()
 print("| operation | pg_solana | hand-written ceiling | graphile-worker | pg-boss | vs ceiling | vs graphile-worker | vs pg-boss |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
+b = sys.argv[5]
 ops = ["enqueue", "enqueue batch 1000", "claim+complete", "claim+complete, 1 call per job",
-       "claim+complete batch 10", "claim+complete batch 10, 1 call per batch"]
+       f"claim+complete batch {b}", f"claim+complete batch {b}, 1 call per batch"]
 for op in ops:
     def cell(s):
         v = med.get((op, s)); return f"{v:,.0f}" if v else "-"
@@ -52,7 +54,7 @@ for op in ops:
         # one-call rows are compared with its mode of the same batch size
         other = op
         if s == "graphile-worker" and op == "claim+complete, 1 call per job": other = "claim+complete"
-        if s == "graphile-worker" and op == "claim+complete batch 10, 1 call per batch": other = "claim+complete batch 10"
+        if s == "graphile-worker" and op == ops[5]: other = ops[4]
         a, b = med.get((op, "pg_solana")), med.get((other, s))
         if not a or not b: return "-"
         return f"{100 * a / b:.0f}%" if pct else f"{a / b:.1f}x"
