@@ -17,7 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 . "$root/scripts/lib.sh"
 runs=${RUNS:-3}; jobs=${JOBS:-20000}; workers=${WORKERS:-4}; export BATCH=${BATCH:-10}
 out=$root/build/bench; mkdir -p "$out"
-( cd "$here" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } )
+# (again when package-lock.json changed since the last install)
+( cd "$here" && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } )
 build_install >/dev/null
 dir=$out/pg-queue; port=$(free_port)
 pg_start "$dir" "$port" "synchronous_commit = on" "max_connections = 100"
