@@ -575,6 +575,17 @@ REVOKE ALL ON FUNCTION solana._reap(text) FROM PUBLIC;
 -- raises 55000 instead of touching the row.  Without a name the old
 -- behaviour stays: any running job.  An expired lease nobody took over
 -- yet still belongs to its holder.
+--
+-- Completion by delete: a job of a queue whose keep_succeeded is 0 (keep
+-- no succeeded job, as Bull's removeOnComplete: true) is deleted by its
+-- completion instead of being rewritten as succeeded (no new row
+-- version, no index insertions); the NOTIFY and the job-webhook
+-- deliveries are those of the update.  The delete and the update are
+-- two CTEs of one statement with disjoint conditions on the queue's
+-- keep_succeeded, read in one snapshot: each job is either updated or
+-- deleted.  The webhook trigger fires on UPDATE only, so the delete
+-- path calls solana._webhook_jobs_deleted when that trigger is enabled
+-- (i.e. while an enabled job webhook exists).
 CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL,
                                 worker text DEFAULT NULL)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
@@ -583,16 +594,34 @@ DECLARE
     v_queue text;
     v_kind text;
     v_notify boolean;
+    v_gone solana.jobs[];
 BEGIN
     -- the queue's notify flag comes with the update: no second call
-    UPDATE solana.jobs j
-       SET state = 'succeeded', result = result,
-           finished_at = pg_catalog.now(), lease_expires_at = NULL
-     WHERE j.id = id AND j.state = 'running'
-       AND (worker IS NULL OR j.lease_owner = worker)
-    RETURNING j.queue, j.kind,
-              (SELECT q.notify FROM solana.queues q WHERE q.name = j.queue)
-         INTO v_queue, v_kind, v_notify;
+    WITH gone AS (
+        DELETE FROM solana.jobs j
+         WHERE j.id = id AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+           AND EXISTS (SELECT 1 FROM solana.queues q
+                        WHERE q.name = j.queue AND q.keep_succeeded = 0)
+        RETURNING j AS job),
+    kept AS (
+        UPDATE solana.jobs j
+           SET state = 'succeeded', result = result,
+               finished_at = pg_catalog.now(), lease_expires_at = NULL
+         WHERE j.id = id AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+           AND NOT EXISTS (SELECT 1 FROM solana.queues q
+                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
+        RETURNING j.queue, j.kind),
+    done AS (
+        SELECT k.queue, k.kind FROM kept k
+        UNION ALL
+        SELECT (g.job).queue, (g.job).kind FROM gone g)
+    SELECT d.queue, d.kind,
+           (SELECT q.notify FROM solana.queues q WHERE q.name = d.queue),
+           (SELECT pg_catalog.array_agg(g.job) FROM gone g)
+      INTO v_queue, v_kind, v_notify, v_gone
+      FROM done d;
     IF NOT FOUND THEN
         PERFORM solana._lease_lost(id, worker);
         RETURN false;
@@ -602,16 +631,23 @@ BEGIN
             pg_catalog.json_build_object('op', 'succeeded', 'queue', v_queue,
                                          'id', id, 'kind', v_kind)::text);
     END IF;
+    IF v_gone IS NOT NULL
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                    WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
+                      AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D') THEN
+        PERFORM solana._webhook_jobs_deleted(v_gone, ARRAY[result]);
+    END IF;
     RETURN true;
 END
 $$;
 COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
-    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when another worker has claimed the job since';
+    'mark a running job succeeded with its result (delete it when its queue keeps no succeeded job: keep_succeeded 0); false when it is not running (lease lost or cancelled); with worker, 55000 when another worker has claimed the job since';
 
 -- The NOTIFY of each finished job is written out in the statement, the
 -- queue's notify flag joined once per row: a nested call of
 -- solana._announce per job (a PL/pgSQL call and its own query on
--- solana.queues) was ~10% of a batch's server CPU.
+-- solana.queues) was ~10% of a batch's server CPU.  Jobs of queues with
+-- keep_succeeded 0 are deleted, as in solana.complete.
 CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
                                       worker text DEFAULT NULL)
 RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
@@ -619,6 +655,8 @@ RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     cnt integer;
     announced integer;
+    gone_jobs solana.jobs[];
+    gone_results jsonb[];
 BEGIN
     IF results IS NOT NULL AND cardinality(results) <> cardinality(ids) THEN
         RAISE EXCEPTION 'results has % elements, ids %',
@@ -627,42 +665,78 @@ BEGIN
                   DETAIL = 'results, when given, pairs one result with each id.';
     END IF;
     IF results IS NULL THEN
-        WITH done AS (
+        WITH gone AS (
+            DELETE FROM solana.jobs j
+             WHERE j.id = ANY (ids) AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
+               AND EXISTS (SELECT 1 FROM solana.queues q
+                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
+            RETURNING j AS job),
+        kept AS (
             UPDATE solana.jobs j
                SET state = 'succeeded', result = NULL,
                    finished_at = pg_catalog.now(), lease_expires_at = NULL
              WHERE j.id = ANY (ids) AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
-            RETURNING j.id, j.queue, j.kind)
+               AND NOT EXISTS (SELECT 1 FROM solana.queues q
+                                WHERE q.name = j.queue AND q.keep_succeeded = 0)
+            RETURNING j.id, j.queue, j.kind),
+        done AS (
+            SELECT k.id, k.queue, k.kind FROM kept k
+            UNION ALL
+            SELECT (g.job).id, (g.job).queue, (g.job).kind FROM gone g)
         SELECT pg_catalog.count(*),
                pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
                    pg_catalog.pg_notify('solana_jobs',
                        pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                    'id', d.id, 'kind', d.kind)::text)::text END)
-          INTO cnt, announced
+                                                    'id', d.id, 'kind', d.kind)::text)::text END),
+               (SELECT pg_catalog.array_agg(g.job) FROM gone g)
+          INTO cnt, announced, gone_jobs
           FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
-        RETURN cnt;
+    ELSE
+        WITH gone AS (
+            DELETE FROM solana.jobs j
+             USING unnest(ids, results) AS u(id, r)
+             WHERE j.id = u.id AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
+               AND EXISTS (SELECT 1 FROM solana.queues q
+                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
+            RETURNING j AS job, u.r),
+        kept AS (
+            UPDATE solana.jobs j
+               SET state = 'succeeded', result = u.r,
+                   finished_at = pg_catalog.now(), lease_expires_at = NULL
+              FROM unnest(ids, results) AS u(id, r)
+             WHERE j.id = u.id AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
+               AND NOT EXISTS (SELECT 1 FROM solana.queues q
+                                WHERE q.name = j.queue AND q.keep_succeeded = 0)
+            RETURNING j.id, j.queue, j.kind),
+        done AS (
+            SELECT k.id, k.queue, k.kind FROM kept k
+            UNION ALL
+            SELECT (g.job).id, (g.job).queue, (g.job).kind FROM gone g)
+        SELECT pg_catalog.count(*),
+               pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
+                   pg_catalog.pg_notify('solana_jobs',
+                       pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
+                                                    'id', d.id, 'kind', d.kind)::text)::text END),
+               (SELECT pg_catalog.array_agg(g.job) FROM gone g),
+               (SELECT pg_catalog.array_agg(g.r) FROM gone g)
+          INTO cnt, announced, gone_jobs, gone_results
+          FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
     END IF;
-    WITH done AS (
-        UPDATE solana.jobs j
-           SET state = 'succeeded', result = u.r,
-               finished_at = pg_catalog.now(), lease_expires_at = NULL
-          FROM unnest(ids, results) AS u(id, r)
-         WHERE j.id = u.id AND j.state = 'running'
-           AND (worker IS NULL OR j.lease_owner = worker)
-        RETURNING j.id, j.queue, j.kind)
-    SELECT pg_catalog.count(*),
-           pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
-               pg_catalog.pg_notify('solana_jobs',
-                   pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                'id', d.id, 'kind', d.kind)::text)::text END)
-      INTO cnt, announced
-      FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
+    IF gone_jobs IS NOT NULL
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                    WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
+                      AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D') THEN
+        PERFORM solana._webhook_jobs_deleted(gone_jobs, gone_results);
+    END IF;
     RETURN cnt;
 END
 $$;
 COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
-    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded';
+    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded (or were deleted: keep_succeeded 0)';
 
 -- solana._lease_lost explains why a complete, fail or heartbeat found
 -- no running job to act on: 22023 when the job does not exist, 55000

@@ -105,6 +105,38 @@ COMMENT ON FUNCTION solana._webhook_from_jobs() IS
     'trigger: webhook deliveries for a job that just finished';
 REVOKE ALL ON FUNCTION solana._webhook_from_jobs() FROM PUBLIC;
 
+-- Jobs of a queue with keep_succeeded 0 are deleted by their completion
+-- (solana.complete, complete_batch), so webhooks_job (AFTER UPDATE) does
+-- not see them: the completion calls this helper instead, with the rows
+-- as deleted (still running) and their results, while webhooks_job is
+-- enabled.  Each row is given the values the update would have written
+-- and goes through solana._webhook_job_fanout: the same deliveries.
+CREATE FUNCTION solana._webhook_jobs_deleted(jobs solana.jobs[], results jsonb[])
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+DECLARE
+    j solana.jobs;
+    i integer := 0;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM solana.webhooks w
+                    WHERE w.enabled AND 'job' = ANY (w.event_types)) THEN
+        RETURN;
+    END IF;
+    FOREACH j IN ARRAY jobs LOOP
+        i := i + 1;
+        j.state := 'succeeded';
+        j.result := results[i];
+        j.finished_at := now();
+        j.lease_expires_at := NULL;
+        PERFORM solana._webhook_job_fanout(j);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION solana._webhook_jobs_deleted(solana.jobs[], jsonb[]) IS
+    'webhook deliveries for jobs that their completion deleted (keep_succeeded 0), as webhooks_job gives for an update';
+REVOKE ALL ON FUNCTION solana._webhook_jobs_deleted(solana.jobs[], jsonb[]) FROM PUBLIC;
+
 -- solana._sync_job_webhooks, a statement trigger on solana.webhooks,
 -- enables webhooks_job on solana.jobs when the first enabled job webhook
 -- appears and disables it when the last one goes (ALTER TABLE ... ENABLE

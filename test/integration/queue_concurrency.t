@@ -21,7 +21,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..10"
+echo "1..11"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1 || { echo "Bail out! cannot create $DB"; exit 1; }
 q -c "CREATE EXTENSION pg_solana" || { echo "Bail out! CREATE EXTENSION failed"; exit 1; }
@@ -45,6 +45,12 @@ SELECT solana.complete_batch(array_agg(id)) FROM solana.claim('n3', n => 3);
 INSERT INTO solana.queues (name, notify) VALUES ('n4', false);
 SELECT solana.enqueue_batch('n4', 'k', array_fill('{}'::jsonb, ARRAY[2]));
 SELECT solana.complete_batch(array_agg(id), ARRAY['{"r": 1}', '{"r": 2}']::jsonb[]) FROM solana.claim('n4', n => 2);
+-- keep_succeeded 0: completions delete the jobs and still announce them
+INSERT INTO solana.queues (name, keep_succeeded) VALUES ('n5', 0);
+SELECT solana.enqueue_batch('n5', 'k', array_fill('{}'::jsonb, ARRAY[6]));
+SELECT solana.complete(id) FROM solana.claim('n5');
+SELECT solana.complete_batch(array_agg(id)) FROM solana.claim('n5', n => 2);
+SELECT count(*) FROM solana.complete_and_claim('n5', (SELECT array_agg(id) FROM solana.claim('n5', n => 3)));
 SQL
 wait $lpid
 is "$(grep -c '"op" : "enqueued", "queue" : "n1"' "$tmp/listen.out")" 1 "one enqueued notification for 8 jobs of queue n1 in one transaction"
@@ -52,6 +58,8 @@ is "$(grep -c '"op" : "enqueued", "queue" : "n2"' "$tmp/listen.out") $(grep -c '
    "queue n2: one enqueued, one succeeded notification"
 is "$(grep -c '"op" : "succeeded", "queue" : "n3"' "$tmp/listen.out") $(grep -c '"op" : "succeeded", "queue" : "n4"' "$tmp/listen.out")" "3 0" \
    "complete_batch: one succeeded notification per job, none for a queue with notify off"
+is "$(grep -c '"op" : "succeeded", "queue" : "n5"' "$tmp/listen.out") $(q -c "SELECT count(*) FROM solana.jobs WHERE queue = 'n5' AND state <> 'running'")" "6 0" \
+   "keep_succeeded 0: complete, complete_batch and complete_and_claim delete the jobs and announce each"
 
 # --- 8 consumers over $JOBS jobs -----------------------------------------
 t0=$SECONDS
