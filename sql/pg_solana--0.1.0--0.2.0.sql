@@ -994,6 +994,318 @@ END
 $sync$;
 
 -- ---------------------------------------------------------------------
+-- webhooks (issue 7, session 3): the due set in its own narrow table
+-- (solana._webhook_due), so that neither the claim nor the outcome
+-- changes an indexed column of solana.webhook_deliveries (both HOT);
+-- the due index of the deliveries goes, the pending and failed rows of
+-- an existing install move into the new table
+-- ---------------------------------------------------------------------
+-- The due set: one narrow row per pending or failed delivery, ordered
+-- as the claim takes them.  Kept by the triggers below (insert,
+-- rescheduling, a return from delivered/dead, delete, truncate) and by
+-- solana._webhook_record, which deletes the row of a delivered or dead
+-- delivery (a delete adds no index entries).  In-flight deliveries stay
+-- in it (their lease is on the delivery row).
+CREATE TABLE solana._webhook_due (
+    delivery_id         bigint PRIMARY KEY,
+    webhook_id          bigint NOT NULL,
+    next_attempt_at     timestamptz NOT NULL
+) WITH (fillfactor = 90);
+CREATE INDEX _webhook_due_claim_idx ON solana._webhook_due (webhook_id, next_attempt_at, delivery_id);
+COMMENT ON TABLE solana._webhook_due IS
+    'internal: the due set of solana.webhook_deliveries (pending and failed rows) that the dispatcher claims from';
+COMMENT ON COLUMN solana._webhook_due.delivery_id IS 'the delivery (solana.webhook_deliveries.id)';
+COMMENT ON COLUMN solana._webhook_due.webhook_id IS 'its webhook';
+COMMENT ON COLUMN solana._webhook_due.next_attempt_at IS 'the delivery''s next_attempt_at';
+REVOKE ALL ON solana._webhook_due FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('solana._webhook_due', '');
+
+INSERT INTO solana._webhook_due (delivery_id, webhook_id, next_attempt_at)
+SELECT d.id, d.webhook_id, d.next_attempt_at
+  FROM solana.webhook_deliveries d
+ WHERE d.state IN ('pending', 'failed');
+DROP INDEX IF EXISTS solana.webhook_deliveries_due_idx;
+
+-- new deliveries join the due set; wake the dispatcher at commit
+CREATE OR REPLACE FUNCTION solana._webhook_deliveries_wake() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+BEGIN
+    INSERT INTO solana._webhook_due (delivery_id, webhook_id, next_attempt_at)
+    SELECT n.id, n.webhook_id, n.next_attempt_at
+      FROM new_deliveries n
+     WHERE n.state IN ('pending', 'failed');
+    PERFORM solana._wake_dispatcher(ARRAY['webhooks']);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._webhook_deliveries_wake() IS
+    'trigger: add new deliveries to the due set and wake the dispatchers when the inserting transaction commits';
+REVOKE ALL ON FUNCTION solana._webhook_deliveries_wake() FROM PUBLIC;
+DROP TRIGGER IF EXISTS webhook_deliveries_wake ON solana.webhook_deliveries;
+CREATE TRIGGER webhook_deliveries_wake AFTER INSERT ON solana.webhook_deliveries
+    REFERENCING NEW TABLE AS new_deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_deliveries_wake();
+
+-- a delivery rescheduled (a retry, or next_attempt_at set by hand) or
+-- made pending again (retry_dead_deliveries) joins or moves in the due
+-- set; one that is finished by hand or by a 410 (not in flight) leaves
+-- it.  The dispatcher's own claim and outcome updates do not fire it
+-- (the WHEN clause), solana._webhook_record deletes their due rows.
+CREATE OR REPLACE FUNCTION solana._webhook_due_sync() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+BEGIN
+    IF NEW.state IN ('pending', 'failed') THEN
+        INSERT INTO solana._webhook_due AS q (delivery_id, webhook_id, next_attempt_at)
+        VALUES (NEW.id, NEW.webhook_id, NEW.next_attempt_at)
+        ON CONFLICT (delivery_id) DO UPDATE
+           SET webhook_id = excluded.webhook_id, next_attempt_at = excluded.next_attempt_at;
+    ELSE
+        DELETE FROM solana._webhook_due q WHERE q.delivery_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._webhook_due_sync() IS
+    'trigger: keep solana._webhook_due in step with a delivery''s state and next_attempt_at';
+REVOKE ALL ON FUNCTION solana._webhook_due_sync() FROM PUBLIC;
+DROP TRIGGER IF EXISTS webhook_deliveries_due ON solana.webhook_deliveries;
+CREATE TRIGGER webhook_deliveries_due
+    AFTER UPDATE OF state, next_attempt_at, webhook_id ON solana.webhook_deliveries
+    FOR EACH ROW
+    WHEN ((NEW.state IN ('pending', 'failed')
+           AND (OLD.state NOT IN ('pending', 'failed')
+                OR NEW.next_attempt_at IS DISTINCT FROM OLD.next_attempt_at
+                OR NEW.webhook_id IS DISTINCT FROM OLD.webhook_id))
+          OR (NEW.state NOT IN ('pending', 'failed')
+              AND OLD.state IN ('pending', 'failed')
+              AND OLD.lease_expires_at IS NULL))
+    EXECUTE FUNCTION solana._webhook_due_sync();
+
+CREATE OR REPLACE FUNCTION solana._webhook_due_forget() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE solana._webhook_due;
+    ELSE
+        DELETE FROM solana._webhook_due q USING old_deliveries o WHERE q.delivery_id = o.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._webhook_due_forget() IS
+    'trigger: deleted or truncated deliveries leave the due set';
+REVOKE ALL ON FUNCTION solana._webhook_due_forget() FROM PUBLIC;
+DROP TRIGGER IF EXISTS webhook_deliveries_forget ON solana.webhook_deliveries;
+CREATE TRIGGER webhook_deliveries_forget AFTER DELETE ON solana.webhook_deliveries
+    REFERENCING OLD TABLE AS old_deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_due_forget();
+DROP TRIGGER IF EXISTS webhook_deliveries_truncate ON solana.webhook_deliveries;
+CREATE TRIGGER webhook_deliveries_truncate AFTER TRUNCATE ON solana.webhook_deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_due_forget();
+
+CREATE OR REPLACE FUNCTION solana._webhook_claim(max_cnt int, held_ids bigint[] DEFAULT '{}',
+                                      held_cnts int[] DEFAULT '{}')
+    RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
+                   message_id text, body text, timeout_ms int, headers jsonb, attempts int,
+                   max_in_flight int)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, solana
+    SET enable_bitmapscan = off
+AS $$
+BEGIN
+    RETURN QUERY
+    WITH held AS (
+        SELECT h.wid, h.cnt FROM unnest(held_ids, held_cnts) AS h(wid, cnt)
+    ), room AS (
+        SELECT w.id, 2 * w.timeout + interval '5 seconds' AS lease,
+               least(2 * w.max_in_flight - coalesce((SELECT sum(held.cnt)::int FROM held
+                                                      WHERE held.wid = w.id), 0),
+                     CASE WHEN w.circuit_open_until IS NOT NULL THEN 1 ELSE max_cnt END,
+                     CASE WHEN w.rate_limit IS NULL THEN max_cnt
+                          WHEN w.rate_window_start > now() - interval '1 second'
+                          THEN w.rate_limit - w.rate_window_used
+                          ELSE w.rate_limit END) AS n
+          FROM solana.webhooks w
+         WHERE w.enabled
+           AND (w.circuit_open_until IS NULL OR w.circuit_open_until <= now())
+    ), picked AS (
+        -- the row's ctid: the update finds the locked version without the
+        -- primary key
+        SELECT c.ctid, room.lease
+          FROM room, LATERAL (
+                SELECT d.ctid
+                  FROM solana._webhook_due q
+                  JOIN solana.webhook_deliveries d ON d.id = q.delivery_id
+                 WHERE q.webhook_id = room.id
+                   AND q.next_attempt_at <= now()
+                   AND d.state IN ('pending', 'failed')
+                   AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+                 ORDER BY q.next_attempt_at, q.delivery_id
+                 LIMIT greatest(room.n, 0)
+                   FOR UPDATE OF d SKIP LOCKED) c
+         LIMIT max_cnt
+    ), claimed AS (
+        -- an expired lease: the attempt stays counted, the row is retried
+        UPDATE solana.webhook_deliveries d
+           SET state = CASE WHEN d.lease_expires_at IS NULL THEN d.state ELSE 'failed' END,
+               last_error = CASE WHEN d.lease_expires_at IS NULL THEN d.last_error
+                                 ELSE 'no outcome recorded before the lease expired (dispatcher restarted?)' END,
+               attempts = d.attempts + 1, last_attempt_at = now(), updated_at = now(),
+               lease_expires_at = now() + picked.lease
+          FROM picked
+         WHERE d.ctid = picked.ctid
+        RETURNING d.id, d.webhook_id, d.message_id, d.payload, d.attempts
+    ), windows AS (
+        -- rate-limited endpoints: count the attempts of this window
+        UPDATE solana.webhooks w
+           SET rate_window_used = CASE WHEN w.rate_window_start > now() - interval '1 second'
+                                       THEN w.rate_window_used ELSE 0 END + k.cnt,
+               rate_window_start = CASE WHEN w.rate_window_start > now() - interval '1 second'
+                                        THEN w.rate_window_start ELSE now() END
+          FROM (SELECT c.webhook_id, count(*)::int AS cnt FROM claimed c GROUP BY 1) k
+         WHERE w.id = k.webhook_id AND w.rate_limit IS NOT NULL
+    )
+    SELECT c.id, c.webhook_id, w.url, w.secret,
+           CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END,
+           c.message_id, c.payload::text,
+           (extract(epoch FROM w.timeout) * 1000)::int, w.headers, c.attempts, w.max_in_flight
+      FROM claimed c JOIN solana.webhooks w ON w.id = c.webhook_id
+     ORDER BY c.id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION solana._webhook_next_due() RETURNS timestamptz
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, solana
+AS $$
+BEGIN
+    RETURN (SELECT min(greatest(s.t, w.circuit_open_until))
+              FROM solana.webhooks w,
+                   LATERAL (SELECT min(greatest(h.next_attempt_at, h.lease_expires_at)) AS t
+                              FROM (SELECT q.next_attempt_at, d.lease_expires_at
+                                      FROM solana._webhook_due q
+                                      JOIN solana.webhook_deliveries d ON d.id = q.delivery_id
+                                     WHERE q.webhook_id = w.id
+                                     ORDER BY q.next_attempt_at, q.delivery_id
+                                     LIMIT 8 * w.max_in_flight + 64) h) s
+             WHERE w.enabled);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION solana._webhook_record(ids bigint[], statuses int[], errors text[],
+                                       latencies_ms float8[], retry_after_s int[])
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, solana
+AS $$
+DECLARE
+    r record;
+    d record;
+    delay interval;
+    err text;
+    n_ok bigint;
+BEGIN
+    -- successes, the common case, set-based
+    WITH ok AS (
+        UPDATE solana.webhook_deliveries x
+           SET state = 'delivered', last_status = u.status, last_error = NULL,
+               latency_ms = u.latency, delivered_at = now(), updated_at = now(),
+               lease_expires_at = NULL
+          FROM unnest(ids, statuses, latencies_ms) AS u(id, status, latency)
+         WHERE x.id = u.id AND x.lease_expires_at IS NOT NULL
+           AND x.state IN ('pending', 'failed', 'in_flight') AND u.status BETWEEN 200 AND 299
+        RETURNING x.id, x.webhook_id, x.message_id, u.status
+    ), done AS (
+        -- out of the due set: a delete adds no index entries
+        DELETE FROM solana._webhook_due q USING ok WHERE q.delivery_id = ok.id
+    ), reset AS (
+        UPDATE solana.webhooks w
+           SET consecutive_failures = 0, circuit_open_until = NULL
+         WHERE w.id IN (SELECT ok.webhook_id FROM ok)
+           AND (w.consecutive_failures <> 0 OR w.circuit_open_until IS NOT NULL)
+    )
+    SELECT count(*) INTO STRICT n_ok
+      FROM (SELECT pg_notify('solana_webhooks',
+                       json_build_object('op', 'delivered', 'webhook', ok.webhook_id, 'delivery', ok.id,
+                                         'message_id', ok.message_id, 'status', ok.status)::text)
+              FROM ok) s;
+
+    FOR r IN SELECT * FROM unnest(ids, statuses, errors, latencies_ms, retry_after_s)
+                        AS u(id, status, error, latency, retry_after)
+                  WHERE u.status IS NULL OR u.status NOT BETWEEN 200 AND 299
+    LOOP
+        SELECT x.id, x.webhook_id, x.message_id, x.attempts, w.max_attempts, w.retry_schedule
+          INTO d
+          FROM solana.webhook_deliveries x JOIN solana.webhooks w ON w.id = x.webhook_id
+         WHERE x.id = r.id AND x.lease_expires_at IS NOT NULL
+           AND x.state IN ('pending', 'failed', 'in_flight')
+           FOR UPDATE OF x;
+        IF NOT FOUND THEN
+            CONTINUE;			-- deleted meanwhile
+        END IF;
+        IF r.status = 410 THEN
+            err := '410 Gone: the endpoint was disabled';
+            UPDATE solana.webhook_deliveries
+               SET state = 'dead', last_status = 410, last_error = err, latency_ms = r.latency,
+                   updated_at = now(), lease_expires_at = NULL
+             WHERE webhook_deliveries.id = d.id;
+            DELETE FROM solana._webhook_due q WHERE q.delivery_id = d.id;
+            UPDATE solana.webhooks
+               SET enabled = false, disabled_reason = format('410 Gone at %s', now())
+             WHERE webhooks.id = d.webhook_id;
+            -- nothing else will be sent: the rest of its queue is dead too
+            -- (and leaves the due set by the trigger)
+            UPDATE solana.webhook_deliveries
+               SET state = 'dead', last_error = 'endpoint disabled after 410 Gone',
+                   updated_at = now(), lease_expires_at = NULL
+             WHERE webhook_id = d.webhook_id AND state IN ('pending', 'failed')
+               AND lease_expires_at IS NULL;
+            PERFORM pg_notify('solana_webhooks',
+                json_build_object('op', 'dead', 'webhook', d.webhook_id, 'delivery', d.id,
+                                  'message_id', d.message_id, 'status', 410,
+                                  'error', err)::text);
+        ELSE
+            err := coalesce(r.error, 'HTTP ' || r.status);
+            IF d.attempts >= d.max_attempts THEN
+                UPDATE solana.webhook_deliveries
+                   SET state = 'dead', last_status = r.status,
+                       last_error = format('%s (gave up after %s attempts)', err, d.attempts),
+                       latency_ms = r.latency, updated_at = now(), lease_expires_at = NULL
+                 WHERE webhook_deliveries.id = d.id;
+                DELETE FROM solana._webhook_due q WHERE q.delivery_id = d.id;
+                PERFORM pg_notify('solana_webhooks',
+                    json_build_object('op', 'dead', 'webhook', d.webhook_id, 'delivery', d.id,
+                                      'message_id', d.message_id, 'status', r.status,
+                                      'error', err)::text);
+            ELSE
+                IF r.status IN (429, 502, 503, 504) AND r.retry_after IS NOT NULL THEN
+                    delay := make_interval(secs => r.retry_after);
+                ELSE
+                    delay := solana.webhook_retry_delay(d.attempts, d.retry_schedule);
+                END IF;
+                -- a new next_attempt_at: the trigger moves its due row
+                UPDATE solana.webhook_deliveries
+                   SET state = 'failed', last_status = r.status, last_error = err,
+                       latency_ms = r.latency, next_attempt_at = now() + delay,
+                       updated_at = now(), lease_expires_at = NULL
+                 WHERE webhook_deliveries.id = d.id;
+            END IF;
+            UPDATE solana.webhooks w
+               SET consecutive_failures = w.consecutive_failures + 1,
+                   circuit_open_until = now() + solana._webhook_breaker(w.consecutive_failures + 1)
+             WHERE w.id = d.webhook_id;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- ---------------------------------------------------------------------
 -- Job queue (issue 6, session 3): completion by delete.  complete and
 -- complete_batch (and so complete_and_claim) delete the jobs of queues
 -- with keep_succeeded 0 instead of updating them; the job webhooks of

@@ -187,14 +187,12 @@ CREATE TABLE solana.webhook_deliveries (
 ) WITH (fillfactor = 50);
 CREATE UNIQUE INDEX webhook_deliveries_message_idx ON solana.webhook_deliveries (webhook_id, message_id)
     WHERE replay_of IS NULL;
-CREATE INDEX webhook_deliveries_due_idx ON solana.webhook_deliveries (webhook_id, next_attempt_at, id)
-    WHERE state IN ('pending', 'failed');
--- A claim changes no indexed column (state stays pending or failed, the
--- lease marks the attempt in flight), so it is a HOT update.  A claim
--- updates a run of neighbouring rows: fillfactor 50 leaves room for a
--- new version of each (at 70, 30 of 64 were HOT).  The outcome leaves
--- the due index (non-HOT).
--- Indexes are few; replay's time range uses a BRIN.
+-- The due set (pending and failed rows) lives in solana._webhook_due,
+-- not in an index of this table: neither the claim (the lease, the
+-- attempt) nor the outcome (state, status) changes an indexed column,
+-- so both are HOT updates.  A claim updates a run of neighbouring rows:
+-- fillfactor 50 leaves room for a new version of each (at 70, 30 of 64
+-- were HOT).  Indexes are few; replay's time range uses a BRIN.
 CREATE INDEX webhook_deliveries_created_idx ON solana.webhook_deliveries USING brin (created_at);
 COMMENT ON TABLE solana.webhook_deliveries IS
     'the webhook outbox: one row per message per webhook, written in the transaction of its source row and sent by the dispatcher after commit';
@@ -215,21 +213,104 @@ CREATE POLICY webhook_deliveries_owner ON solana.webhook_deliveries
 SELECT pg_catalog.pg_extension_config_dump('solana.webhooks', '');
 SELECT pg_catalog.pg_extension_config_dump('solana.webhook_deliveries', '');
 
--- wake the dispatcher at commit when deliveries become due
-CREATE FUNCTION solana._webhook_deliveries_wake() RETURNS trigger
+-- The due set: one narrow row per pending or failed delivery, ordered
+-- as the claim takes them.  Kept by the triggers below (insert,
+-- rescheduling, a return from delivered/dead, delete, truncate) and by
+-- solana._webhook_record, which deletes the row of a delivered or dead
+-- delivery (a delete adds no index entries).  In-flight deliveries stay
+-- in it (their lease is on the delivery row).
+CREATE TABLE solana._webhook_due (
+    delivery_id         bigint PRIMARY KEY,
+    webhook_id          bigint NOT NULL,
+    next_attempt_at     timestamptz NOT NULL
+) WITH (fillfactor = 90);
+CREATE INDEX _webhook_due_claim_idx ON solana._webhook_due (webhook_id, next_attempt_at, delivery_id);
+COMMENT ON TABLE solana._webhook_due IS
+    'internal: the due set of solana.webhook_deliveries (pending and failed rows) that the dispatcher claims from';
+COMMENT ON COLUMN solana._webhook_due.delivery_id IS 'the delivery (solana.webhook_deliveries.id)';
+COMMENT ON COLUMN solana._webhook_due.webhook_id IS 'its webhook';
+COMMENT ON COLUMN solana._webhook_due.next_attempt_at IS 'the delivery''s next_attempt_at';
+REVOKE ALL ON solana._webhook_due FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('solana._webhook_due', '');
+
+-- new deliveries join the due set; wake the dispatcher at commit
+CREATE OR REPLACE FUNCTION solana._webhook_deliveries_wake() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, solana
 AS $$
 BEGIN
+    INSERT INTO solana._webhook_due (delivery_id, webhook_id, next_attempt_at)
+    SELECT n.id, n.webhook_id, n.next_attempt_at
+      FROM new_deliveries n
+     WHERE n.state IN ('pending', 'failed');
     PERFORM solana._wake_dispatcher(ARRAY['webhooks']);
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION solana._webhook_deliveries_wake() IS
-    'trigger: wake the dispatchers when the inserting transaction commits';
+    'trigger: add new deliveries to the due set and wake the dispatchers when the inserting transaction commits';
 REVOKE ALL ON FUNCTION solana._webhook_deliveries_wake() FROM PUBLIC;
 CREATE TRIGGER webhook_deliveries_wake AFTER INSERT ON solana.webhook_deliveries
+    REFERENCING NEW TABLE AS new_deliveries
     FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_deliveries_wake();
+
+-- a delivery rescheduled (a retry, or next_attempt_at set by hand) or
+-- made pending again (retry_dead_deliveries) joins or moves in the due
+-- set; one that is finished by hand or by a 410 (not in flight) leaves
+-- it.  The dispatcher's own claim and outcome updates do not fire it
+-- (the WHEN clause), solana._webhook_record deletes their due rows.
+CREATE OR REPLACE FUNCTION solana._webhook_due_sync() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+BEGIN
+    IF NEW.state IN ('pending', 'failed') THEN
+        INSERT INTO solana._webhook_due AS q (delivery_id, webhook_id, next_attempt_at)
+        VALUES (NEW.id, NEW.webhook_id, NEW.next_attempt_at)
+        ON CONFLICT (delivery_id) DO UPDATE
+           SET webhook_id = excluded.webhook_id, next_attempt_at = excluded.next_attempt_at;
+    ELSE
+        DELETE FROM solana._webhook_due q WHERE q.delivery_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._webhook_due_sync() IS
+    'trigger: keep solana._webhook_due in step with a delivery''s state and next_attempt_at';
+REVOKE ALL ON FUNCTION solana._webhook_due_sync() FROM PUBLIC;
+CREATE TRIGGER webhook_deliveries_due
+    AFTER UPDATE OF state, next_attempt_at, webhook_id ON solana.webhook_deliveries
+    FOR EACH ROW
+    WHEN ((NEW.state IN ('pending', 'failed')
+           AND (OLD.state NOT IN ('pending', 'failed')
+                OR NEW.next_attempt_at IS DISTINCT FROM OLD.next_attempt_at
+                OR NEW.webhook_id IS DISTINCT FROM OLD.webhook_id))
+          OR (NEW.state NOT IN ('pending', 'failed')
+              AND OLD.state IN ('pending', 'failed')
+              AND OLD.lease_expires_at IS NULL))
+    EXECUTE FUNCTION solana._webhook_due_sync();
+
+CREATE OR REPLACE FUNCTION solana._webhook_due_forget() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, solana
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE solana._webhook_due;
+    ELSE
+        DELETE FROM solana._webhook_due q USING old_deliveries o WHERE q.delivery_id = o.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION solana._webhook_due_forget() IS
+    'trigger: deleted or truncated deliveries leave the due set';
+REVOKE ALL ON FUNCTION solana._webhook_due_forget() FROM PUBLIC;
+CREATE TRIGGER webhook_deliveries_forget AFTER DELETE ON solana.webhook_deliveries
+    REFERENCING OLD TABLE AS old_deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_due_forget();
+CREATE TRIGGER webhook_deliveries_truncate AFTER TRUNCATE ON solana.webhook_deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_due_forget();
 
 -- ---------------------------------------------------------------------
 -- ownership checks for functions taking a webhook id
@@ -480,10 +561,11 @@ COMMENT ON VIEW solana.webhook_stats IS
 -- finished request is followed by the next without a database round
 -- trip (the lease, twice the timeout plus 5 s, covers the wait).  Rows
 -- are locked with SKIP LOCKED, so several dispatchers never claim the
--- same delivery.  The claim sets the lease and counts the attempt but
--- leaves `state` (an index predicate) alone: a HOT update.  The in-flight
--- rows stay at the head of the due index; the scan steps over them (at
--- most twice the limits per dispatcher).
+-- same delivery.  The claim scans the due set (solana._webhook_due),
+-- sets the lease and counts the attempt: no indexed column of the
+-- delivery changes, a HOT update.  The in-flight rows stay at the head
+-- of the due set; the scan steps over them (at most twice the limits
+-- per dispatcher).
 CREATE FUNCTION solana._webhook_claim(max_cnt int, held_ids bigint[] DEFAULT '{}',
                                       held_cnts int[] DEFAULT '{}')
     RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
@@ -515,14 +597,15 @@ BEGIN
         SELECT c.ctid, room.lease
           FROM room, LATERAL (
                 SELECT d.ctid
-                  FROM solana.webhook_deliveries d
-                 WHERE d.webhook_id = room.id
+                  FROM solana._webhook_due q
+                  JOIN solana.webhook_deliveries d ON d.id = q.delivery_id
+                 WHERE q.webhook_id = room.id
+                   AND q.next_attempt_at <= now()
                    AND d.state IN ('pending', 'failed')
-                   AND d.next_attempt_at <= now()
                    AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
-                 ORDER BY d.next_attempt_at, d.id
+                 ORDER BY q.next_attempt_at, q.delivery_id
                  LIMIT greatest(room.n, 0)
-                   FOR UPDATE SKIP LOCKED) c
+                   FOR UPDATE OF d SKIP LOCKED) c
          LIMIT max_cnt
     ), claimed AS (
         -- an expired lease: the attempt stays counted, the row is retried
@@ -558,7 +641,7 @@ COMMENT ON FUNCTION solana._webhook_claim(int, bigint[], int[]) IS
 REVOKE ALL ON FUNCTION solana._webhook_claim(int, bigint[], int[]) FROM PUBLIC;
 
 -- when the dispatcher should look again: the earliest future attempt or
--- lease expiry at the head of each enabled webhook's due index (the
+-- lease expiry at the head of each enabled webhook's due set (the
 -- rows in flight are there: claims take the head, at most twice the
 -- limits per dispatcher)
 CREATE FUNCTION solana._webhook_next_due() RETURNS timestamptz
@@ -569,10 +652,11 @@ BEGIN
     RETURN (SELECT min(greatest(s.t, w.circuit_open_until))
               FROM solana.webhooks w,
                    LATERAL (SELECT min(greatest(h.next_attempt_at, h.lease_expires_at)) AS t
-                              FROM (SELECT d.next_attempt_at, d.lease_expires_at
-                                      FROM solana.webhook_deliveries d
-                                     WHERE d.webhook_id = w.id AND d.state IN ('pending', 'failed')
-                                     ORDER BY d.next_attempt_at, d.id
+                              FROM (SELECT q.next_attempt_at, d.lease_expires_at
+                                      FROM solana._webhook_due q
+                                      JOIN solana.webhook_deliveries d ON d.id = q.delivery_id
+                                     WHERE q.webhook_id = w.id
+                                     ORDER BY q.next_attempt_at, q.delivery_id
                                      LIMIT 8 * w.max_in_flight + 64) h) s
              WHERE w.enabled);
 END
@@ -607,6 +691,9 @@ BEGIN
          WHERE x.id = u.id AND x.lease_expires_at IS NOT NULL
            AND x.state IN ('pending', 'failed', 'in_flight') AND u.status BETWEEN 200 AND 299
         RETURNING x.id, x.webhook_id, x.message_id, u.status
+    ), done AS (
+        -- out of the due set: a delete adds no index entries
+        DELETE FROM solana._webhook_due q USING ok WHERE q.delivery_id = ok.id
     ), reset AS (
         UPDATE solana.webhooks w
            SET consecutive_failures = 0, circuit_open_until = NULL
@@ -638,10 +725,12 @@ BEGIN
                SET state = 'dead', last_status = 410, last_error = err, latency_ms = r.latency,
                    updated_at = now(), lease_expires_at = NULL
              WHERE webhook_deliveries.id = d.id;
+            DELETE FROM solana._webhook_due q WHERE q.delivery_id = d.id;
             UPDATE solana.webhooks
                SET enabled = false, disabled_reason = format('410 Gone at %s', now())
              WHERE webhooks.id = d.webhook_id;
             -- nothing else will be sent: the rest of its queue is dead too
+            -- (and leaves the due set by the trigger)
             UPDATE solana.webhook_deliveries
                SET state = 'dead', last_error = 'endpoint disabled after 410 Gone',
                    updated_at = now(), lease_expires_at = NULL
@@ -659,6 +748,7 @@ BEGIN
                        last_error = format('%s (gave up after %s attempts)', err, d.attempts),
                        latency_ms = r.latency, updated_at = now(), lease_expires_at = NULL
                  WHERE webhook_deliveries.id = d.id;
+                DELETE FROM solana._webhook_due q WHERE q.delivery_id = d.id;
                 PERFORM pg_notify('solana_webhooks',
                     json_build_object('op', 'dead', 'webhook', d.webhook_id, 'delivery', d.id,
                                       'message_id', d.message_id, 'status', r.status,
@@ -669,6 +759,7 @@ BEGIN
                 ELSE
                     delay := solana.webhook_retry_delay(d.attempts, d.retry_schedule);
                 END IF;
+                -- a new next_attempt_at: the trigger moves its due row
                 UPDATE solana.webhook_deliveries
                    SET state = 'failed', last_status = r.status, last_error = err,
                        latency_ms = r.latency, next_attempt_at = now() + delay,

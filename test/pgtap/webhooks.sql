@@ -283,5 +283,37 @@ UPDATE solana.webhook_deliveries SET lease_expires_at = now() - interval '1 s' W
 SELECT is((SELECT array_agg(id) FROM solana._webhook_claim(100)), (SELECT array_agg(min) FROM (SELECT min(id) FROM c7) m),
           'a delivery whose lease expired (dispatcher killed) is claimed again');
 
+-- the due set (solana._webhook_due) holds exactly the pending and failed
+-- deliveries, after all of the above (outcomes, 410, retries, replay,
+-- retry_dead, a webhook deleted) and after changes by hand
+CREATE TEMP VIEW due_diff AS
+    (SELECT delivery_id, webhook_id, next_attempt_at FROM solana._webhook_due
+     EXCEPT ALL
+     SELECT id, webhook_id, next_attempt_at FROM solana.webhook_deliveries WHERE state IN ('pending', 'failed'))
+    UNION ALL
+    (SELECT id, webhook_id, next_attempt_at FROM solana.webhook_deliveries WHERE state IN ('pending', 'failed')
+     EXCEPT ALL
+     SELECT delivery_id, webhook_id, next_attempt_at FROM solana._webhook_due);
+SELECT ok((SELECT count(*) FROM solana._webhook_due) > 0, 'some deliveries are due');
+SELECT is_empty('SELECT * FROM due_diff', 'the due set is the pending and failed deliveries');
+SELECT solana._webhook_record((SELECT array_agg(id ORDER BY id) FROM c7),
+                              (SELECT array_agg(200) FROM c7), NULL, NULL, NULL);
+SELECT is((SELECT count(*) FROM solana._webhook_due q JOIN c7 ON c7.id = q.delivery_id), 0::bigint,
+          'delivered deliveries leave the due set');
+CREATE TEMP TABLE sent AS SELECT solana.send_webhook((SELECT id FROM sm), jsonb_build_object('n', g)) FROM generate_series(1, 4) g;
+SELECT is((SELECT count(*) FROM solana._webhook_due WHERE webhook_id = (SELECT id FROM sm)), 4::bigint,
+          'new deliveries join the due set');
+UPDATE solana.webhook_deliveries SET next_attempt_at = now() + interval '1 hour'
+ WHERE id = (SELECT min(delivery_id) FROM solana._webhook_due);
+UPDATE solana.webhook_deliveries SET state = 'dead'
+ WHERE id = (SELECT max(delivery_id) FROM solana._webhook_due);
+DELETE FROM solana.webhook_deliveries
+ WHERE id = (SELECT max(delivery_id) FROM solana._webhook_due);
+SELECT is_empty('SELECT * FROM due_diff', 'rescheduled, finished and deleted by hand: the due set follows');
+SELECT cmp_ok(solana.retry_dead_deliveries((SELECT id FROM sm)), '>', 0, 'dead deliveries made pending again');
+SELECT is_empty('SELECT * FROM due_diff', 'retry_dead_deliveries: they are due again');
+TRUNCATE solana.webhook_deliveries;
+SELECT is((SELECT count(*) FROM solana._webhook_due), 0::bigint, 'TRUNCATE empties the due set');
+
 SELECT * FROM finish();
 ROLLBACK;
