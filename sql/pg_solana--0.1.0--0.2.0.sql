@@ -1319,34 +1319,38 @@ DECLARE
     v_queue text;
     v_kind text;
     v_notify boolean;
-    v_gone solana.jobs[];
+    drop_queues text[];
+    gone_jobs solana.jobs[];
 BEGIN
-    -- the queue's notify flag comes with the update: no second call
-    WITH gone AS (
-        DELETE FROM solana.jobs j
-         WHERE j.id = id AND j.state = 'running'
-           AND (worker IS NULL OR j.lease_owner = worker)
-           AND EXISTS (SELECT 1 FROM solana.queues q
-                        WHERE q.name = j.queue AND q.keep_succeeded = 0)
-        RETURNING j AS job),
-    kept AS (
+    drop_queues := ARRAY(SELECT q.name FROM solana.queues q WHERE q.keep_succeeded = 0);
+    IF cardinality(drop_queues) > 0 THEN
+        WITH gone AS (
+            DELETE FROM solana.jobs j
+             WHERE j.id = id AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
+               AND j.queue = ANY (drop_queues)
+            RETURNING j AS job)
+        SELECT (g.job).queue, (g.job).kind,
+               (SELECT q.notify FROM solana.queues q WHERE q.name = (g.job).queue),
+               CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                                  WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
+                                    AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D')
+                    THEN ARRAY[g.job] END
+          INTO v_queue, v_kind, v_notify, gone_jobs
+          FROM gone g;
+    END IF;
+    IF v_queue IS NULL THEN
+        -- the queue's notify flag comes with the update: no second call
         UPDATE solana.jobs j
            SET state = 'succeeded', result = result,
                finished_at = pg_catalog.now(), lease_expires_at = NULL
          WHERE j.id = id AND j.state = 'running'
            AND (worker IS NULL OR j.lease_owner = worker)
-           AND NOT EXISTS (SELECT 1 FROM solana.queues q
-                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
-        RETURNING j.queue, j.kind),
-    done AS (
-        SELECT k.queue, k.kind FROM kept k
-        UNION ALL
-        SELECT (g.job).queue, (g.job).kind FROM gone g)
-    SELECT d.queue, d.kind,
-           (SELECT q.notify FROM solana.queues q WHERE q.name = d.queue),
-           (SELECT pg_catalog.array_agg(g.job) FROM gone g)
-      INTO v_queue, v_kind, v_notify, v_gone
-      FROM done d;
+           AND j.queue <> ALL (drop_queues)
+        RETURNING j.queue, j.kind,
+                  (SELECT q.notify FROM solana.queues q WHERE q.name = j.queue)
+             INTO v_queue, v_kind, v_notify;
+    END IF;
     IF NOT FOUND THEN
         PERFORM solana._lease_lost(id, worker);
         RETURN false;
@@ -1356,11 +1360,8 @@ BEGIN
             pg_catalog.json_build_object('op', 'succeeded', 'queue', v_queue,
                                          'id', id, 'kind', v_kind)::text);
     END IF;
-    IF v_gone IS NOT NULL
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                    WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
-                      AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D') THEN
-        PERFORM solana._webhook_jobs_deleted(v_gone, ARRAY[result]);
+    IF gone_jobs IS NOT NULL THEN
+        PERFORM solana._webhook_jobs_deleted(gone_jobs, ARRAY[result]);
     END IF;
     RETURN true;
 END
@@ -1380,6 +1381,8 @@ RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     cnt integer;
     announced integer;
+    drop_queues text[];
+    deleted integer := 0;
     gone_jobs solana.jobs[];
     gone_results jsonb[];
 BEGIN
@@ -1389,75 +1392,73 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = 'results, when given, pairs one result with each id.';
     END IF;
-    IF results IS NULL THEN
-        WITH gone AS (
-            DELETE FROM solana.jobs j
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-               AND EXISTS (SELECT 1 FROM solana.queues q
-                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
-            RETURNING j AS job),
-        kept AS (
-            UPDATE solana.jobs j
-               SET state = 'succeeded', result = NULL,
-                   finished_at = pg_catalog.now(), lease_expires_at = NULL
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-               AND NOT EXISTS (SELECT 1 FROM solana.queues q
-                                WHERE q.name = j.queue AND q.keep_succeeded = 0)
-            RETURNING j.id, j.queue, j.kind),
-        done AS (
-            SELECT k.id, k.queue, k.kind FROM kept k
-            UNION ALL
-            SELECT (g.job).id, (g.job).queue, (g.job).kind FROM gone g)
-        SELECT pg_catalog.count(*),
-               pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
-                   pg_catalog.pg_notify('solana_jobs',
-                       pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                    'id', d.id, 'kind', d.kind)::text)::text END),
-               (SELECT pg_catalog.array_agg(g.job) FROM gone g)
-          INTO cnt, announced, gone_jobs
-          FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
-    ELSE
+    drop_queues := ARRAY(SELECT q.name FROM solana.queues q WHERE q.keep_succeeded = 0);
+    IF cardinality(drop_queues) > 0 THEN
+        -- jobs of those queues; unnest pads a NULL results with NULLs
         WITH gone AS (
             DELETE FROM solana.jobs j
              USING unnest(ids, results) AS u(id, r)
              WHERE j.id = u.id AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
-               AND EXISTS (SELECT 1 FROM solana.queues q
-                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
+               AND j.queue = ANY (drop_queues)
             RETURNING j AS job, u.r),
-        kept AS (
+        hooks AS (
+            SELECT pg_catalog.array_agg(g.job) AS jobs, pg_catalog.array_agg(g.r) AS results
+              FROM gone g
+             WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                            WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
+                              AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D'))
+        SELECT pg_catalog.count(*),
+               pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
+                   pg_catalog.pg_notify('solana_jobs',
+                       pg_catalog.json_build_object('op', 'succeeded', 'queue', (g.job).queue,
+                                                    'id', (g.job).id, 'kind', (g.job).kind)::text)::text END),
+               (SELECT h.jobs FROM hooks h), (SELECT h.results FROM hooks h)
+          INTO cnt, announced, gone_jobs, gone_results
+          FROM gone g LEFT JOIN solana.queues q ON q.name = (g.job).queue;
+        IF gone_jobs IS NOT NULL THEN
+            PERFORM solana._webhook_jobs_deleted(gone_jobs, gone_results);
+        END IF;
+        IF cnt >= cardinality(ids) THEN
+            RETURN cnt;
+        END IF;
+        deleted := cnt;
+    END IF;
+    IF results IS NULL THEN
+        WITH done AS (
             UPDATE solana.jobs j
-               SET state = 'succeeded', result = u.r,
+               SET state = 'succeeded', result = NULL,
                    finished_at = pg_catalog.now(), lease_expires_at = NULL
-              FROM unnest(ids, results) AS u(id, r)
-             WHERE j.id = u.id AND j.state = 'running'
+             WHERE j.id = ANY (ids) AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
-               AND NOT EXISTS (SELECT 1 FROM solana.queues q
-                                WHERE q.name = j.queue AND q.keep_succeeded = 0)
-            RETURNING j.id, j.queue, j.kind),
-        done AS (
-            SELECT k.id, k.queue, k.kind FROM kept k
-            UNION ALL
-            SELECT (g.job).id, (g.job).queue, (g.job).kind FROM gone g)
+               AND j.queue <> ALL (drop_queues)
+            RETURNING j.id, j.queue, j.kind)
         SELECT pg_catalog.count(*),
                pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
                    pg_catalog.pg_notify('solana_jobs',
                        pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                    'id', d.id, 'kind', d.kind)::text)::text END),
-               (SELECT pg_catalog.array_agg(g.job) FROM gone g),
-               (SELECT pg_catalog.array_agg(g.r) FROM gone g)
-          INTO cnt, announced, gone_jobs, gone_results
+                                                    'id', d.id, 'kind', d.kind)::text)::text END)
+          INTO cnt, announced
           FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
+        RETURN cnt + deleted;
     END IF;
-    IF gone_jobs IS NOT NULL
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                    WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
-                      AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D') THEN
-        PERFORM solana._webhook_jobs_deleted(gone_jobs, gone_results);
-    END IF;
-    RETURN cnt;
+    WITH done AS (
+        UPDATE solana.jobs j
+           SET state = 'succeeded', result = u.r,
+               finished_at = pg_catalog.now(), lease_expires_at = NULL
+          FROM unnest(ids, results) AS u(id, r)
+         WHERE j.id = u.id AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+           AND j.queue <> ALL (drop_queues)
+        RETURNING j.id, j.queue, j.kind)
+    SELECT pg_catalog.count(*),
+           pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
+               pg_catalog.pg_notify('solana_jobs',
+                   pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
+                                                'id', d.id, 'kind', d.kind)::text)::text END)
+      INTO cnt, announced
+      FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
+    RETURN cnt + deleted;
 END
 $$;
 COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS

@@ -579,13 +579,16 @@ REVOKE ALL ON FUNCTION solana._reap(text) FROM PUBLIC;
 -- Completion by delete: a job of a queue whose keep_succeeded is 0 (keep
 -- no succeeded job, as Bull's removeOnComplete: true) is deleted by its
 -- completion instead of being rewritten as succeeded (no new row
--- version, no index insertions); the NOTIFY and the job-webhook
--- deliveries are those of the update.  The delete and the update are
--- two CTEs of one statement with disjoint conditions on the queue's
--- keep_succeeded, read in one snapshot: each job is either updated or
--- deleted.  The webhook trigger fires on UPDATE only, so the delete
--- path calls solana._webhook_jobs_deleted when that trigger is enabled
--- (i.e. while an enabled job webhook exists).
+-- version, no index insertions); the NOTIFY, the job-webhook deliveries
+-- and the value returned are those of the update.  Each call first
+-- reads the names of such queues (one look at solana.queues): without
+-- any, the plain update runs as before; with some, a DELETE of the jobs
+-- of those queues runs first, and the UPDATE, restricted to the other
+-- queues, only for the jobs it did not take.  A job is handled by the
+-- one statement its queue selects (both use the same list), never by
+-- both.  The webhook trigger fires on UPDATE only: while it is enabled
+-- (an enabled job webhook exists) the DELETE collects the rows and
+-- hands them to solana._webhook_jobs_deleted.
 CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL,
                                 worker text DEFAULT NULL)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
@@ -594,34 +597,38 @@ DECLARE
     v_queue text;
     v_kind text;
     v_notify boolean;
-    v_gone solana.jobs[];
+    drop_queues text[];
+    gone_jobs solana.jobs[];
 BEGIN
-    -- the queue's notify flag comes with the update: no second call
-    WITH gone AS (
-        DELETE FROM solana.jobs j
-         WHERE j.id = id AND j.state = 'running'
-           AND (worker IS NULL OR j.lease_owner = worker)
-           AND EXISTS (SELECT 1 FROM solana.queues q
-                        WHERE q.name = j.queue AND q.keep_succeeded = 0)
-        RETURNING j AS job),
-    kept AS (
+    drop_queues := ARRAY(SELECT q.name FROM solana.queues q WHERE q.keep_succeeded = 0);
+    IF cardinality(drop_queues) > 0 THEN
+        WITH gone AS (
+            DELETE FROM solana.jobs j
+             WHERE j.id = id AND j.state = 'running'
+               AND (worker IS NULL OR j.lease_owner = worker)
+               AND j.queue = ANY (drop_queues)
+            RETURNING j AS job)
+        SELECT (g.job).queue, (g.job).kind,
+               (SELECT q.notify FROM solana.queues q WHERE q.name = (g.job).queue),
+               CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                                  WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
+                                    AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D')
+                    THEN ARRAY[g.job] END
+          INTO v_queue, v_kind, v_notify, gone_jobs
+          FROM gone g;
+    END IF;
+    IF v_queue IS NULL THEN
+        -- the queue's notify flag comes with the update: no second call
         UPDATE solana.jobs j
            SET state = 'succeeded', result = result,
                finished_at = pg_catalog.now(), lease_expires_at = NULL
          WHERE j.id = id AND j.state = 'running'
            AND (worker IS NULL OR j.lease_owner = worker)
-           AND NOT EXISTS (SELECT 1 FROM solana.queues q
-                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
-        RETURNING j.queue, j.kind),
-    done AS (
-        SELECT k.queue, k.kind FROM kept k
-        UNION ALL
-        SELECT (g.job).queue, (g.job).kind FROM gone g)
-    SELECT d.queue, d.kind,
-           (SELECT q.notify FROM solana.queues q WHERE q.name = d.queue),
-           (SELECT pg_catalog.array_agg(g.job) FROM gone g)
-      INTO v_queue, v_kind, v_notify, v_gone
-      FROM done d;
+           AND j.queue <> ALL (drop_queues)
+        RETURNING j.queue, j.kind,
+                  (SELECT q.notify FROM solana.queues q WHERE q.name = j.queue)
+             INTO v_queue, v_kind, v_notify;
+    END IF;
     IF NOT FOUND THEN
         PERFORM solana._lease_lost(id, worker);
         RETURN false;
@@ -631,11 +638,8 @@ BEGIN
             pg_catalog.json_build_object('op', 'succeeded', 'queue', v_queue,
                                          'id', id, 'kind', v_kind)::text);
     END IF;
-    IF v_gone IS NOT NULL
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                    WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
-                      AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D') THEN
-        PERFORM solana._webhook_jobs_deleted(v_gone, ARRAY[result]);
+    IF gone_jobs IS NOT NULL THEN
+        PERFORM solana._webhook_jobs_deleted(gone_jobs, ARRAY[result]);
     END IF;
     RETURN true;
 END
@@ -655,6 +659,8 @@ RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     cnt integer;
     announced integer;
+    drop_queues text[];
+    deleted integer := 0;
     gone_jobs solana.jobs[];
     gone_results jsonb[];
 BEGIN
@@ -664,75 +670,73 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = 'results, when given, pairs one result with each id.';
     END IF;
-    IF results IS NULL THEN
-        WITH gone AS (
-            DELETE FROM solana.jobs j
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-               AND EXISTS (SELECT 1 FROM solana.queues q
-                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
-            RETURNING j AS job),
-        kept AS (
-            UPDATE solana.jobs j
-               SET state = 'succeeded', result = NULL,
-                   finished_at = pg_catalog.now(), lease_expires_at = NULL
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-               AND NOT EXISTS (SELECT 1 FROM solana.queues q
-                                WHERE q.name = j.queue AND q.keep_succeeded = 0)
-            RETURNING j.id, j.queue, j.kind),
-        done AS (
-            SELECT k.id, k.queue, k.kind FROM kept k
-            UNION ALL
-            SELECT (g.job).id, (g.job).queue, (g.job).kind FROM gone g)
-        SELECT pg_catalog.count(*),
-               pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
-                   pg_catalog.pg_notify('solana_jobs',
-                       pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                    'id', d.id, 'kind', d.kind)::text)::text END),
-               (SELECT pg_catalog.array_agg(g.job) FROM gone g)
-          INTO cnt, announced, gone_jobs
-          FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
-    ELSE
+    drop_queues := ARRAY(SELECT q.name FROM solana.queues q WHERE q.keep_succeeded = 0);
+    IF cardinality(drop_queues) > 0 THEN
+        -- jobs of those queues; unnest pads a NULL results with NULLs
         WITH gone AS (
             DELETE FROM solana.jobs j
              USING unnest(ids, results) AS u(id, r)
              WHERE j.id = u.id AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
-               AND EXISTS (SELECT 1 FROM solana.queues q
-                            WHERE q.name = j.queue AND q.keep_succeeded = 0)
+               AND j.queue = ANY (drop_queues)
             RETURNING j AS job, u.r),
-        kept AS (
+        hooks AS (
+            SELECT pg_catalog.array_agg(g.job) AS jobs, pg_catalog.array_agg(g.r) AS results
+              FROM gone g
+             WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                            WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
+                              AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D'))
+        SELECT pg_catalog.count(*),
+               pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
+                   pg_catalog.pg_notify('solana_jobs',
+                       pg_catalog.json_build_object('op', 'succeeded', 'queue', (g.job).queue,
+                                                    'id', (g.job).id, 'kind', (g.job).kind)::text)::text END),
+               (SELECT h.jobs FROM hooks h), (SELECT h.results FROM hooks h)
+          INTO cnt, announced, gone_jobs, gone_results
+          FROM gone g LEFT JOIN solana.queues q ON q.name = (g.job).queue;
+        IF gone_jobs IS NOT NULL THEN
+            PERFORM solana._webhook_jobs_deleted(gone_jobs, gone_results);
+        END IF;
+        IF cnt >= cardinality(ids) THEN
+            RETURN cnt;
+        END IF;
+        deleted := cnt;
+    END IF;
+    IF results IS NULL THEN
+        WITH done AS (
             UPDATE solana.jobs j
-               SET state = 'succeeded', result = u.r,
+               SET state = 'succeeded', result = NULL,
                    finished_at = pg_catalog.now(), lease_expires_at = NULL
-              FROM unnest(ids, results) AS u(id, r)
-             WHERE j.id = u.id AND j.state = 'running'
+             WHERE j.id = ANY (ids) AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
-               AND NOT EXISTS (SELECT 1 FROM solana.queues q
-                                WHERE q.name = j.queue AND q.keep_succeeded = 0)
-            RETURNING j.id, j.queue, j.kind),
-        done AS (
-            SELECT k.id, k.queue, k.kind FROM kept k
-            UNION ALL
-            SELECT (g.job).id, (g.job).queue, (g.job).kind FROM gone g)
+               AND j.queue <> ALL (drop_queues)
+            RETURNING j.id, j.queue, j.kind)
         SELECT pg_catalog.count(*),
                pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
                    pg_catalog.pg_notify('solana_jobs',
                        pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                    'id', d.id, 'kind', d.kind)::text)::text END),
-               (SELECT pg_catalog.array_agg(g.job) FROM gone g),
-               (SELECT pg_catalog.array_agg(g.r) FROM gone g)
-          INTO cnt, announced, gone_jobs, gone_results
+                                                    'id', d.id, 'kind', d.kind)::text)::text END)
+          INTO cnt, announced
           FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
+        RETURN cnt + deleted;
     END IF;
-    IF gone_jobs IS NOT NULL
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                    WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
-                      AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D') THEN
-        PERFORM solana._webhook_jobs_deleted(gone_jobs, gone_results);
-    END IF;
-    RETURN cnt;
+    WITH done AS (
+        UPDATE solana.jobs j
+           SET state = 'succeeded', result = u.r,
+               finished_at = pg_catalog.now(), lease_expires_at = NULL
+          FROM unnest(ids, results) AS u(id, r)
+         WHERE j.id = u.id AND j.state = 'running'
+           AND (worker IS NULL OR j.lease_owner = worker)
+           AND j.queue <> ALL (drop_queues)
+        RETURNING j.id, j.queue, j.kind)
+    SELECT pg_catalog.count(*),
+           pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
+               pg_catalog.pg_notify('solana_jobs',
+                   pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
+                                                'id', d.id, 'kind', d.kind)::text)::text END)
+      INTO cnt, announced
+      FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
+    RETURN cnt + deleted;
 END
 $$;
 COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS

@@ -1,2 +1,2 @@
-SELECT id AS jid FROM solana.claim('bench') \gset
+SELECT id AS jid FROM solana.claim(:queue) \gset
 SELECT solana.complete(:jid);

@@ -1,2 +1,2 @@
-SELECT array_agg(id) AS ids FROM solana.claim('bench', NULL, 10) \gset
+SELECT array_agg(id) AS ids FROM solana.claim(:queue, NULL, 10) \gset
 SELECT solana.complete_batch(:ids::bigint[]);
