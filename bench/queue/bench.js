@@ -83,21 +83,30 @@ async function drainCombined(cs, turn) {
     });
 }
 
-async function benchSolana(cs, admin) {
-    const reset = () => admin.query("DELETE FROM solana.jobs WHERE queue = 'bench'");
+// pg_solana in both retentions: the default (every succeeded job kept
+// until solana.purge_jobs) on queue bench, with no queue of
+// keep_succeeded = 0 in the database (completions take the plain
+// update), and keep_succeeded = 0 on queue bench0 (the completion
+// deletes the job, as graphile-worker does), reported as its own system
+async function benchSolana(cs, admin) { await solanaRetention(cs, admin, 'pg_solana', 'bench', null); }
+async function benchSolanaKeep0(cs, admin) { await solanaRetention(cs, admin, 'pg_solana keep_succeeded=0', 'bench0', 0); }
+
+async function solanaRetention(cs, admin, system, queue, keep) {
+    const reset = () => admin.query('DELETE FROM solana.jobs WHERE queue = $1', [queue]);
     await reset();
-    await admin.query("INSERT INTO solana.queues (name, notify) VALUES ('bench', true) ON CONFLICT DO NOTHING");
-    report('pg_solana', 'enqueue', await enqueueSingle(cs,
-        "SELECT solana.enqueue('bench', 'noop', $1::jsonb)", i => [{ i }]));
+    await admin.query("DELETE FROM solana.queues WHERE name IN ('bench', 'bench0')");
+    await admin.query('INSERT INTO solana.queues (name, notify, keep_succeeded) VALUES ($1, true, $2)', [queue, keep]);
+    report(system, 'enqueue', await enqueueSingle(cs,
+        `SELECT solana.enqueue('${queue}', 'noop', $1::jsonb)`, i => [{ i }]));
     await admin.query('VACUUM ANALYZE solana.jobs');
-    report('pg_solana', 'claim+complete', await drain(cs, async (c) => {
-        const r = await c.query({ name: 'sol_claim', text: "SELECT id FROM solana.claim('bench', NULL, $1)", values: [1] });
+    report(system, 'claim+complete', await drain(cs, async (c) => {
+        const r = await c.query({ name: 'sol_claim', text: `SELECT id FROM solana.claim('${queue}', NULL, $1)`, values: [1] });
         for (const row of r.rows) await c.query({ name: 'sol_complete', text: 'SELECT solana.complete($1)', values: [row.id] });
         return r.rowCount;
     }));
     await refill();
-    report('pg_solana', ONE_CALL, await drainCombined(cs, async (c, prev) => {
-        const r = await c.query({ name: 'sol_cc', text: "SELECT id FROM solana.complete_and_claim('bench', $1::bigint[], n => $2)", values: [prev, 1] });
+    report(system, ONE_CALL, await drainCombined(cs, async (c, prev) => {
+        const r = await c.query({ name: 'sol_cc', text: `SELECT id FROM solana.complete_and_claim('${queue}', $1::bigint[], n => $2)`, values: [prev, 1] });
         return r.rows.map(x => x.id);
     }));
     await reset();
@@ -105,23 +114,24 @@ async function benchSolana(cs, admin) {
     for (let s = 0; s < N; s += 1000) {
         const payloads = [];
         for (let i = s; i < Math.min(s + 1000, N); i++) payloads.push(JSON.stringify({ i }));
-        await admin.query("SELECT count(*) FROM solana.enqueue_batch('bench', 'noop', $1::jsonb[])", [payloads]);
+        await admin.query(`SELECT count(*) FROM solana.enqueue_batch('${queue}', 'noop', $1::jsonb[])`, [payloads]);
     }
-    report('pg_solana', 'enqueue batch 1000', Number(process.hrtime.bigint() - t0) / 1e9);
+    report(system, 'enqueue batch 1000', Number(process.hrtime.bigint() - t0) / 1e9);
     await admin.query('VACUUM ANALYZE solana.jobs');
-    report('pg_solana', `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
-        const r = await c.query({ name: 'sol_claim_b', text: "SELECT array_agg(id) AS ids FROM solana.claim('bench', NULL, $1)", values: [BATCH] });
+    report(system, `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
+        const r = await c.query({ name: 'sol_claim_b', text: `SELECT array_agg(id) AS ids FROM solana.claim('${queue}', NULL, $1)`, values: [BATCH] });
         const ids = r.rows[0].ids;
         if (!ids) return 0;
         await c.query({ name: 'sol_complete_b', text: 'SELECT solana.complete_batch($1::bigint[])', values: [ids] });
         return ids.length;
     }));
     await refill();
-    report('pg_solana', ONE_CALL_BATCH, await drainCombined(cs, async (c, prev) => {
-        const r = await c.query({ name: 'sol_cc', text: "SELECT id FROM solana.complete_and_claim('bench', $1::bigint[], n => $2)", values: [prev, BATCH] });
+    report(system, ONE_CALL_BATCH, await drainCombined(cs, async (c, prev) => {
+        const r = await c.query({ name: 'sol_cc', text: `SELECT id FROM solana.complete_and_claim('${queue}', $1::bigint[], n => $2)`, values: [prev, BATCH] });
         return r.rows.map(x => x.id);
     }));
     await reset();
+    await admin.query('DELETE FROM solana.queues WHERE name = $1', [queue]);
 
     // N fresh jobs, enqueued in batches, vacuumed (not timed)
     async function refill() {
@@ -129,7 +139,7 @@ async function benchSolana(cs, admin) {
         for (let s = 0; s < N; s += 1000) {
             const payloads = [];
             for (let i = s; i < Math.min(s + 1000, N); i++) payloads.push(JSON.stringify({ i }));
-            await admin.query("SELECT count(*) FROM solana.enqueue_batch('bench', 'noop', $1::jsonb[])", [payloads]);
+            await admin.query(`SELECT count(*) FROM solana.enqueue_batch('${queue}', 'noop', $1::jsonb[])`, [payloads]);
         }
         await admin.query('VACUUM ANALYZE solana.jobs');
     }
@@ -265,6 +275,7 @@ function quietLogger() {
     await admin.connect();
     const only = process.env.ONLY_SYSTEM;
     for (const [name, fn] of [['ceiling', benchCeiling], ['solana', benchSolana],
+                              ['solana_keep0', benchSolanaKeep0],
                               ['graphile', benchGraphile], ['boss', benchBoss]]) {
         if (only && only !== name) continue;
         const cs = await clients(W);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/queue/run.sh: enqueue and claim+complete rates of the pg_solana
-# queue side by side with graphile-worker 0.18 (default and batched
-# mode) and pg-boss 12 (npm) and a
+# queue (in both retentions: the default, and a queue with
+# keep_succeeded = 0 whose completions delete the job) side by side
+# with graphile-worker 0.18 (default and batched mode) and pg-boss 12
+# (npm) and a
 # minimal hand-written FOR UPDATE SKIP LOCKED loop (the ceiling), on one
 # throwaway PostgreSQL 15 instance with pg_solana preloaded; 4 workers,
 # JOBS jobs (20,000), RUNS runs (3), medians; BATCH (10) is the batch
@@ -39,27 +41,33 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     rows[(r["op"], r["system"])].append(r["jobs_per_sec"])
 med = {k: statistics.median(v) for k, v in rows.items()}
-systems = ["pg_solana", "hand-written", "graphile-worker", "pg-boss"]
+K0 = "pg_solana keep_succeeded=0"
+systems = ["pg_solana", K0, "hand-written", "graphile-worker", "pg-boss"]
 print(f"{sys.argv[2]} jobs, {sys.argv[3]} workers, median of {sys.argv[4]} runs, jobs/s")
 print()
-print("| operation | pg_solana | hand-written ceiling | graphile-worker | pg-boss | vs ceiling | vs graphile-worker | vs pg-boss |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+print("pg_solana: default retention (succeeded jobs kept); keep_succeeded=0: the completion deletes the job.")
+print("vs ceiling: default retention (the ceiling keeps its rows too); vs graphile-worker: both retentions")
+print("(keep_succeeded=0 is graphile-worker's own semantics: completed jobs vanish).")
+print()
+print("| operation | pg_solana | pg_solana keep_succeeded=0 | hand-written ceiling | graphile-worker | pg-boss | vs ceiling | keep_succeeded=0 vs ceiling | vs graphile-worker | keep_succeeded=0 vs graphile-worker | vs pg-boss |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 b = sys.argv[5]
 ops = ["enqueue", "enqueue batch 1000", "claim+complete", "claim+complete, 1 call per job",
        f"claim+complete batch {b}", f"claim+complete batch {b}, 1 call per batch"]
 for op in ops:
     def cell(s):
         v = med.get((op, s)); return f"{v:,.0f}" if v else "-"
-    def ratio(s, pct=False):
+    def ratio(s, mine="pg_solana", pct=False):
         # graphile-worker has no combined complete-and-claim call: the
         # one-call rows are compared with its mode of the same batch size
         other = op
         if s == "graphile-worker" and op == "claim+complete, 1 call per job": other = "claim+complete"
         if s == "graphile-worker" and op == ops[5]: other = ops[4]
-        a, b = med.get((op, "pg_solana")), med.get((other, s))
+        a, b = med.get((op, mine)), med.get((other, s))
         if not a or not b: return "-"
         return f"{100 * a / b:.0f}%" if pct else f"{a / b:.1f}x"
-    print(f"| {op} | {cell('pg_solana')} | {cell('hand-written')} | {cell('graphile-worker')} | {cell('pg-boss')} | {ratio('hand-written', True)} | {ratio('graphile-worker')} | {ratio('pg-boss')} |")
+    print(f"| {op} | {cell('pg_solana')} | {cell(K0)} | {cell('hand-written')} | {cell('graphile-worker')} | {cell('pg-boss')} | "
+          f"{ratio('hand-written', pct=True)} | {ratio('hand-written', K0, True)} | {ratio('graphile-worker')} | {ratio('graphile-worker', K0)} | {ratio('pg-boss')} |")
 # each system's best drain mode against the others' best
 drains = ops[2:]
 best = {s: max(((med.get((op, s)) or 0), op) for op in drains) for s in systems}
@@ -67,7 +75,8 @@ print()
 for s in systems:
     v, op = best[s]
     if v: print(f"best drain, {s}: {v:,.0f} jobs/s ({op})")
-a = best["pg_solana"][0]
-for s in systems[1:]:
-    if a and best[s][0]: print(f"best vs best, pg_solana / {s}: {a / best[s][0]:.2f}x")
+for mine in ("pg_solana", K0):
+    a = best[mine][0]
+    for s in systems[2:]:
+        if a and best[s][0]: print(f"best vs best, {mine} / {s}: {a / best[s][0]:.2f}x")
 PY
