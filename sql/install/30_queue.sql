@@ -589,6 +589,14 @@ REVOKE ALL ON FUNCTION solana._reap(text) FROM PUBLIC;
 -- both.  The webhook trigger fires on UPDATE only: while it is enabled
 -- (an enabled job webhook exists) the DELETE collects the rows and
 -- hands them to solana._webhook_jobs_deleted.
+--
+-- The queue test of the DELETE is written `(...) IS TRUE` so that it is
+-- no index condition: as `j.queue = ANY (drop_queues)` the plan scanned
+-- jobs_running_idx by queue and the drain ran ~15% slower than with the
+-- update's plan (jobs_running_idx without an index condition, filtered
+-- by id; that scan also marks the dead entries of finished jobs, which
+-- keeps the claim's expired-lease probe of the index short: a lookup by
+-- id through the primary key made the one-call modes 15-23% slower).
 CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL,
                                 worker text DEFAULT NULL)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
@@ -606,7 +614,7 @@ BEGIN
             DELETE FROM solana.jobs j
              WHERE j.id = id AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
-               AND j.queue = ANY (drop_queues)
+               AND (j.queue = ANY (drop_queues)) IS TRUE
             RETURNING j AS job)
         SELECT (g.job).queue, (g.job).kind,
                (SELECT q.notify FROM solana.queues q WHERE q.name = (g.job).queue),
@@ -672,16 +680,17 @@ BEGIN
     END IF;
     drop_queues := ARRAY(SELECT q.name FROM solana.queues q WHERE q.keep_succeeded = 0);
     IF cardinality(drop_queues) > 0 THEN
-        -- jobs of those queues; unnest pads a NULL results with NULLs
+        -- jobs of those queues; results are paired again only for webhooks
         WITH gone AS (
             DELETE FROM solana.jobs j
-             USING unnest(ids, results) AS u(id, r)
-             WHERE j.id = u.id AND j.state = 'running'
+             WHERE j.id = ANY (ids) AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
-               AND j.queue = ANY (drop_queues)
-            RETURNING j AS job, u.r),
+               AND (j.queue = ANY (drop_queues)) IS TRUE
+            RETURNING j AS job),
         hooks AS (
-            SELECT pg_catalog.array_agg(g.job) AS jobs, pg_catalog.array_agg(g.r) AS results
+            SELECT pg_catalog.array_agg(g.job) AS jobs,
+                   pg_catalog.array_agg((SELECT u.r FROM unnest(ids, results) AS u(id, r)
+                                          WHERE u.id = (g.job).id LIMIT 1)) AS results
               FROM gone g
              WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                             WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
