@@ -59,80 +59,8 @@ DROP FUNCTION IF EXISTS solana.complete(bigint, jsonb);
 DROP FUNCTION IF EXISTS solana.complete_batch(bigint[], jsonb[]);
 DROP FUNCTION IF EXISTS solana.fail(bigint, text, interval, boolean);
 DROP FUNCTION IF EXISTS solana.heartbeat(bigint, interval);
-
-CREATE FUNCTION solana.complete(id bigint, result jsonb DEFAULT NULL,
-                                worker text DEFAULT NULL)
-RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-#variable_conflict use_variable
-DECLARE
-    v_queue text;
-    v_kind text;
-    v_notify boolean;
-BEGIN
-    -- the queue's notify flag comes with the update: no second call
-    UPDATE solana.jobs j
-       SET state = 'succeeded', result = result,
-           finished_at = pg_catalog.now(), lease_expires_at = NULL
-     WHERE j.id = id AND j.state = 'running'
-       AND (worker IS NULL OR j.lease_owner = worker)
-    RETURNING j.queue, j.kind,
-              (SELECT q.notify FROM solana.queues q WHERE q.name = j.queue)
-         INTO v_queue, v_kind, v_notify;
-    IF NOT FOUND THEN
-        PERFORM solana._lease_lost(id, worker);
-        RETURN false;
-    END IF;
-    IF v_notify IS NOT FALSE THEN
-        PERFORM pg_catalog.pg_notify('solana_jobs',
-            pg_catalog.json_build_object('op', 'succeeded', 'queue', v_queue,
-                                         'id', id, 'kind', v_kind)::text);
-    END IF;
-    RETURN true;
-END
-$$;
-COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
-    'mark a running job succeeded with its result; false when it is not running (lease lost or cancelled); with worker, 55000 when another worker has claimed the job since';
-
-CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
-                                      worker text DEFAULT NULL)
-RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
-#variable_conflict use_variable
-DECLARE
-    cnt integer;
-BEGIN
-    IF results IS NOT NULL AND cardinality(results) <> cardinality(ids) THEN
-        RAISE EXCEPTION 'results has % elements, ids %',
-                        cardinality(results), cardinality(ids)
-            USING ERRCODE = '22023',
-                  DETAIL = 'results, when given, pairs one result with each id.';
-    END IF;
-    IF results IS NULL THEN
-        WITH done AS (
-            UPDATE solana.jobs j
-               SET state = 'succeeded', result = NULL,
-                   finished_at = pg_catalog.now(), lease_expires_at = NULL
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-            RETURNING j.id, j.queue, j.kind)
-        SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
-          INTO cnt FROM done d;
-        RETURN cnt;
-    END IF;
-    WITH done AS (
-        UPDATE solana.jobs j
-           SET state = 'succeeded', result = u.r,
-               finished_at = pg_catalog.now(), lease_expires_at = NULL
-          FROM unnest(ids, results) AS u(id, r)
-         WHERE j.id = u.id AND j.state = 'running'
-           AND (worker IS NULL OR j.lease_owner = worker)
-        RETURNING j.id, j.queue, j.kind)
-    SELECT count(solana._announce(d.id, d.queue, d.kind, 'succeeded'))
-      INTO cnt FROM done d;
-    RETURN cnt;
-END
-$$;
-COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
-    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded';
+-- complete and complete_batch are created once, with their final bodies,
+-- in "completion by delete" below
 
 CREATE OR REPLACE FUNCTION solana._lease_lost(job_id bigint, worker text) RETURNS void
 LANGUAGE plpgsql STABLE AS $$
@@ -620,12 +548,6 @@ END
 $comments$;
 
 -- ---------------------------------------------------------------------
--- webhooks (issue 7): the claim counts in-flight rows with plain index
--- scans (a bitmap scan revisits every dead entry of the partial index)
--- ---------------------------------------------------------------------
-ALTER FUNCTION solana._webhook_claim(int) SET enable_bitmapscan = off;
-
--- ---------------------------------------------------------------------
 -- webhooks (issue 7): HOT claims.  A claim sets the lease and leaves
 -- `state` (an index predicate) alone, so it is a HOT update (fillfactor
 -- 50 leaves room for a new version of every row: a claim updates a run
@@ -640,201 +562,8 @@ UPDATE solana.webhook_deliveries
 COMMENT ON COLUMN solana.webhook_deliveries.state IS 'pending, failed (retry at next_attempt_at), delivered or dead; a pending or failed row with lease_expires_at set is in flight (in_flight is no longer used since 0.2.0)';
 COMMENT ON COLUMN solana.webhook_deliveries.lease_expires_at IS 'set while an attempt is in flight; a row whose lease expired (the dispatcher died) is claimed again';
 DROP FUNCTION IF EXISTS solana._webhook_claim(int);
-CREATE FUNCTION solana._webhook_claim(max_cnt int, held_ids bigint[] DEFAULT '{}',
-                                      held_cnts int[] DEFAULT '{}')
-    RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
-                   message_id text, body text, timeout_ms int, headers jsonb, attempts int,
-                   max_in_flight int)
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, solana
-    SET enable_bitmapscan = off
-AS $$
-BEGIN
-    RETURN QUERY
-    WITH held AS (
-        SELECT h.wid, h.cnt FROM unnest(held_ids, held_cnts) AS h(wid, cnt)
-    ), room AS (
-        SELECT w.id, 2 * w.timeout + interval '5 seconds' AS lease,
-               least(2 * w.max_in_flight - coalesce((SELECT sum(held.cnt)::int FROM held
-                                                      WHERE held.wid = w.id), 0),
-                     CASE WHEN w.circuit_open_until IS NOT NULL THEN 1 ELSE max_cnt END,
-                     CASE WHEN w.rate_limit IS NULL THEN max_cnt
-                          WHEN w.rate_window_start > now() - interval '1 second'
-                          THEN w.rate_limit - w.rate_window_used
-                          ELSE w.rate_limit END) AS n
-          FROM solana.webhooks w
-         WHERE w.enabled
-           AND (w.circuit_open_until IS NULL OR w.circuit_open_until <= now())
-    ), picked AS (
-        -- the row's ctid: the update finds the locked version without the
-        -- primary key
-        SELECT c.ctid, room.lease
-          FROM room, LATERAL (
-                SELECT d.ctid
-                  FROM solana.webhook_deliveries d
-                 WHERE d.webhook_id = room.id
-                   AND d.state IN ('pending', 'failed')
-                   AND d.next_attempt_at <= now()
-                   AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
-                 ORDER BY d.next_attempt_at, d.id
-                 LIMIT greatest(room.n, 0)
-                   FOR UPDATE SKIP LOCKED) c
-         LIMIT max_cnt
-    ), claimed AS (
-        -- an expired lease: the attempt stays counted, the row is retried
-        UPDATE solana.webhook_deliveries d
-           SET state = CASE WHEN d.lease_expires_at IS NULL THEN d.state ELSE 'failed' END,
-               last_error = CASE WHEN d.lease_expires_at IS NULL THEN d.last_error
-                                 ELSE 'no outcome recorded before the lease expired (dispatcher restarted?)' END,
-               attempts = d.attempts + 1, last_attempt_at = now(), updated_at = now(),
-               lease_expires_at = now() + picked.lease
-          FROM picked
-         WHERE d.ctid = picked.ctid
-        RETURNING d.id, d.webhook_id, d.message_id, d.payload, d.attempts
-    ), windows AS (
-        -- rate-limited endpoints: count the attempts of this window
-        UPDATE solana.webhooks w
-           SET rate_window_used = CASE WHEN w.rate_window_start > now() - interval '1 second'
-                                       THEN w.rate_window_used ELSE 0 END + k.cnt,
-               rate_window_start = CASE WHEN w.rate_window_start > now() - interval '1 second'
-                                        THEN w.rate_window_start ELSE now() END
-          FROM (SELECT c.webhook_id, count(*)::int AS cnt FROM claimed c GROUP BY 1) k
-         WHERE w.id = k.webhook_id AND w.rate_limit IS NOT NULL
-    )
-    SELECT c.id, c.webhook_id, w.url, w.secret,
-           CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END,
-           c.message_id, c.payload::text,
-           (extract(epoch FROM w.timeout) * 1000)::int, w.headers, c.attempts, w.max_in_flight
-      FROM claimed c JOIN solana.webhooks w ON w.id = c.webhook_id
-     ORDER BY c.id;
-END
-$$;
-COMMENT ON FUNCTION solana._webhook_claim(int, bigint[], int[]) IS
-    'dispatcher: claim due webhook deliveries (SKIP LOCKED, a lease; state unchanged) within per-endpoint in-flight and rate limits and the circuit breaker; rows whose lease expired are claimed again';
-REVOKE ALL ON FUNCTION solana._webhook_claim(int, bigint[], int[]) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION solana._webhook_next_due() RETURNS timestamptz
-    LANGUAGE plpgsql STABLE
-    SET search_path = pg_catalog, solana
-AS $$
-BEGIN
-    RETURN (SELECT min(greatest(s.t, w.circuit_open_until))
-              FROM solana.webhooks w,
-                   LATERAL (SELECT min(greatest(h.next_attempt_at, h.lease_expires_at)) AS t
-                              FROM (SELECT d.next_attempt_at, d.lease_expires_at
-                                      FROM solana.webhook_deliveries d
-                                     WHERE d.webhook_id = w.id AND d.state IN ('pending', 'failed')
-                                     ORDER BY d.next_attempt_at, d.id
-                                     LIMIT 8 * w.max_in_flight + 64) h) s
-             WHERE w.enabled);
-END
-$$;
-COMMENT ON FUNCTION solana._webhook_next_due() IS
-    'dispatcher: the earliest time a webhook delivery becomes claimable';
-REVOKE ALL ON FUNCTION solana._webhook_next_due() FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION solana._webhook_record(ids bigint[], statuses int[], errors text[],
-                                       latencies_ms float8[], retry_after_s int[])
-    RETURNS void
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, solana
-AS $$
-DECLARE
-    r record;
-    d record;
-    delay interval;
-    err text;
-    n_ok bigint;
-BEGIN
-    -- successes, the common case, set-based
-    WITH ok AS (
-        UPDATE solana.webhook_deliveries x
-           SET state = 'delivered', last_status = u.status, last_error = NULL,
-               latency_ms = u.latency, delivered_at = now(), updated_at = now(),
-               lease_expires_at = NULL
-          FROM unnest(ids, statuses, latencies_ms) AS u(id, status, latency)
-         WHERE x.id = u.id AND x.lease_expires_at IS NOT NULL
-           AND x.state IN ('pending', 'failed', 'in_flight') AND u.status BETWEEN 200 AND 299
-        RETURNING x.id, x.webhook_id, x.message_id, u.status
-    ), reset AS (
-        UPDATE solana.webhooks w
-           SET consecutive_failures = 0, circuit_open_until = NULL
-         WHERE w.id IN (SELECT ok.webhook_id FROM ok)
-           AND (w.consecutive_failures <> 0 OR w.circuit_open_until IS NOT NULL)
-    )
-    SELECT count(*) INTO STRICT n_ok
-      FROM (SELECT pg_notify('solana_webhooks',
-                       json_build_object('op', 'delivered', 'webhook', ok.webhook_id, 'delivery', ok.id,
-                                         'message_id', ok.message_id, 'status', ok.status)::text)
-              FROM ok) s;
-
-    FOR r IN SELECT * FROM unnest(ids, statuses, errors, latencies_ms, retry_after_s)
-                        AS u(id, status, error, latency, retry_after)
-                  WHERE u.status IS NULL OR u.status NOT BETWEEN 200 AND 299
-    LOOP
-        SELECT x.id, x.webhook_id, x.message_id, x.attempts, w.max_attempts, w.retry_schedule
-          INTO d
-          FROM solana.webhook_deliveries x JOIN solana.webhooks w ON w.id = x.webhook_id
-         WHERE x.id = r.id AND x.lease_expires_at IS NOT NULL
-           AND x.state IN ('pending', 'failed', 'in_flight')
-           FOR UPDATE OF x;
-        IF NOT FOUND THEN
-            CONTINUE;			-- deleted meanwhile
-        END IF;
-        IF r.status = 410 THEN
-            err := '410 Gone: the endpoint was disabled';
-            UPDATE solana.webhook_deliveries
-               SET state = 'dead', last_status = 410, last_error = err, latency_ms = r.latency,
-                   updated_at = now(), lease_expires_at = NULL
-             WHERE webhook_deliveries.id = d.id;
-            UPDATE solana.webhooks
-               SET enabled = false, disabled_reason = format('410 Gone at %s', now())
-             WHERE webhooks.id = d.webhook_id;
-            -- nothing else will be sent: the rest of its queue is dead too
-            UPDATE solana.webhook_deliveries
-               SET state = 'dead', last_error = 'endpoint disabled after 410 Gone',
-                   updated_at = now(), lease_expires_at = NULL
-             WHERE webhook_id = d.webhook_id AND state IN ('pending', 'failed')
-               AND lease_expires_at IS NULL;
-            PERFORM pg_notify('solana_webhooks',
-                json_build_object('op', 'dead', 'webhook', d.webhook_id, 'delivery', d.id,
-                                  'message_id', d.message_id, 'status', 410,
-                                  'error', err)::text);
-        ELSE
-            err := coalesce(r.error, 'HTTP ' || r.status);
-            IF d.attempts >= d.max_attempts THEN
-                UPDATE solana.webhook_deliveries
-                   SET state = 'dead', last_status = r.status,
-                       last_error = format('%s (gave up after %s attempts)', err, d.attempts),
-                       latency_ms = r.latency, updated_at = now(), lease_expires_at = NULL
-                 WHERE webhook_deliveries.id = d.id;
-                PERFORM pg_notify('solana_webhooks',
-                    json_build_object('op', 'dead', 'webhook', d.webhook_id, 'delivery', d.id,
-                                      'message_id', d.message_id, 'status', r.status,
-                                      'error', err)::text);
-            ELSE
-                IF r.status IN (429, 502, 503, 504) AND r.retry_after IS NOT NULL THEN
-                    delay := make_interval(secs => r.retry_after);
-                ELSE
-                    delay := solana.webhook_retry_delay(d.attempts, d.retry_schedule);
-                END IF;
-                UPDATE solana.webhook_deliveries
-                   SET state = 'failed', last_status = r.status, last_error = err,
-                       latency_ms = r.latency, next_attempt_at = now() + delay,
-                       updated_at = now(), lease_expires_at = NULL
-                 WHERE webhook_deliveries.id = d.id;
-            END IF;
-            UPDATE solana.webhooks w
-               SET consecutive_failures = w.consecutive_failures + 1,
-                   circuit_open_until = now() + solana._webhook_breaker(w.consecutive_failures + 1)
-             WHERE w.id = d.webhook_id;
-        END IF;
-    END LOOP;
-END
-$$;
-COMMENT ON FUNCTION solana._webhook_record(bigint[], int[], text[], float8[], int[]) IS
-    'dispatcher: record attempt outcomes: 2xx delivered, 410 dead and endpoint disabled, else retry on the schedule (Retry-After on 429/502/503/504) or dead after max_attempts; NOTIFY solana_webhooks on delivered and dead';
-REVOKE ALL ON FUNCTION solana._webhook_record(bigint[], int[], text[], float8[], int[]) FROM PUBLIC;
+-- (its successor, _webhook_claim(int, bigint[], int[]), is created in
+-- "the due set in its own narrow table" below)
 
 CREATE OR REPLACE FUNCTION solana.retry_dead_deliveries(webhook bigint) RETURNS int
     LANGUAGE plpgsql
@@ -900,57 +629,9 @@ COMMENT ON VIEW solana.webhook_stats IS
 -- each job out instead of a nested solana._announce call per job; the
 -- job-webhook trigger on solana.jobs is enabled only while an enabled
 -- job webhook exists (solana._sync_job_webhooks, a statement trigger on
--- solana.webhooks, keeps it so)
+-- solana.webhooks, keeps it so); complete_batch's body is in
+-- "completion by delete" below
 -- ---------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
-                                      worker text DEFAULT NULL)
-RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
-#variable_conflict use_variable
-DECLARE
-    cnt integer;
-    announced integer;
-BEGIN
-    IF results IS NOT NULL AND cardinality(results) <> cardinality(ids) THEN
-        RAISE EXCEPTION 'results has % elements, ids %',
-                        cardinality(results), cardinality(ids)
-            USING ERRCODE = '22023',
-                  DETAIL = 'results, when given, pairs one result with each id.';
-    END IF;
-    IF results IS NULL THEN
-        WITH done AS (
-            UPDATE solana.jobs j
-               SET state = 'succeeded', result = NULL,
-                   finished_at = pg_catalog.now(), lease_expires_at = NULL
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-            RETURNING j.id, j.queue, j.kind)
-        SELECT pg_catalog.count(*),
-               pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
-                   pg_catalog.pg_notify('solana_jobs',
-                       pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                    'id', d.id, 'kind', d.kind)::text)::text END)
-          INTO cnt, announced
-          FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
-        RETURN cnt;
-    END IF;
-    WITH done AS (
-        UPDATE solana.jobs j
-           SET state = 'succeeded', result = u.r,
-               finished_at = pg_catalog.now(), lease_expires_at = NULL
-          FROM unnest(ids, results) AS u(id, r)
-         WHERE j.id = u.id AND j.state = 'running'
-           AND (worker IS NULL OR j.lease_owner = worker)
-        RETURNING j.id, j.queue, j.kind)
-    SELECT pg_catalog.count(*),
-           pg_catalog.count(CASE WHEN q.notify IS NOT FALSE THEN
-               pg_catalog.pg_notify('solana_jobs',
-                   pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
-                                                'id', d.id, 'kind', d.kind)::text)::text END)
-      INTO cnt, announced
-      FROM done d LEFT JOIN solana.queues q ON q.name = d.queue;
-    RETURN cnt;
-END
-$$;
 CREATE OR REPLACE FUNCTION solana._sync_job_webhooks() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, solana
@@ -1109,7 +790,7 @@ DROP TRIGGER IF EXISTS webhook_deliveries_truncate ON solana.webhook_deliveries;
 CREATE TRIGGER webhook_deliveries_truncate AFTER TRUNCATE ON solana.webhook_deliveries
     FOR EACH STATEMENT EXECUTE FUNCTION solana._webhook_due_forget();
 
-CREATE OR REPLACE FUNCTION solana._webhook_claim(max_cnt int, held_ids bigint[] DEFAULT '{}',
+CREATE FUNCTION solana._webhook_claim(max_cnt int, held_ids bigint[] DEFAULT '{}',
                                       held_cnts int[] DEFAULT '{}')
     RETURNS TABLE (id bigint, webhook_id bigint, url text, secret text, previous_secret text,
                    message_id text, body text, timeout_ms int, headers jsonb, attempts int,
@@ -1179,6 +860,9 @@ BEGIN
      ORDER BY c.id;
 END
 $$;
+COMMENT ON FUNCTION solana._webhook_claim(int, bigint[], int[]) IS
+    'dispatcher: claim due webhook deliveries (SKIP LOCKED, a lease; state unchanged) within per-endpoint in-flight and rate limits and the circuit breaker; rows whose lease expired are claimed again';
+REVOKE ALL ON FUNCTION solana._webhook_claim(int, bigint[], int[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION solana._webhook_next_due() RETURNS timestamptz
     LANGUAGE plpgsql STABLE
@@ -1197,6 +881,9 @@ BEGIN
              WHERE w.enabled);
 END
 $$;
+COMMENT ON FUNCTION solana._webhook_next_due() IS
+    'dispatcher: the earliest time a webhook delivery becomes claimable';
+REVOKE ALL ON FUNCTION solana._webhook_next_due() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION solana._webhook_record(ids bigint[], statuses int[], errors text[],
                                        latencies_ms float8[], retry_after_s int[])
@@ -1304,6 +991,9 @@ BEGIN
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION solana._webhook_record(bigint[], int[], text[], float8[], int[]) IS
+    'dispatcher: record attempt outcomes: 2xx delivered, 410 dead and endpoint disabled, else retry on the schedule (Retry-After on 429/502/503/504) or dead after max_attempts; NOTIFY solana_webhooks on delivered and dead';
+REVOKE ALL ON FUNCTION solana._webhook_record(bigint[], int[], text[], float8[], int[]) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------
 -- Job queue (issue 6, session 3): completion by delete.  complete and
