@@ -1185,3 +1185,19 @@ $$;
 COMMENT ON FUNCTION solana._webhook_jobs_deleted(solana.jobs[], jsonb[]) IS
     'webhook deliveries for jobs that their completion deleted (keep_succeeded 0), as webhooks_job gives for an update';
 REVOKE ALL ON FUNCTION solana._webhook_jobs_deleted(solana.jobs[], jsonb[]) FROM PUBLIC;
+
+-- Job queue (issue 6, session 4): the CHECK of solana.jobs.state calls
+-- a C function instead of comparing with an array constant (whose node
+-- text each statement writing the table parsed and planned again); the
+-- constraint keeps its name, so a bad state still fails with 23514 on
+-- "jobs_state_check".
+CREATE FUNCTION solana._valid_job_state(state text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'solana_valid_job_state'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION solana._valid_job_state(text) IS
+    'whether a text is a job state: queued, running, succeeded, failed, dead or cancelled (the CHECK of solana.jobs.state)';
+REVOKE ALL ON FUNCTION solana._valid_job_state(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION solana._valid_job_state(text) TO PUBLIC;
+
+ALTER TABLE solana.jobs DROP CONSTRAINT jobs_state_check,
+    ADD CONSTRAINT jobs_state_check CHECK (solana._valid_job_state(state));
