@@ -807,19 +807,110 @@ COMMENT ON FUNCTION solana._lease_lost(bigint, text) IS
 -- paired with ids, worker checked as there) and claims the next ones
 -- (solana.claim), in one call and one transaction.  A failed job still
 -- goes through solana.fail; pass done => '{}' after it.
+--
+-- Both halves are written out here in their common case instead of
+-- calling the two functions (each nested call is a statement, a
+-- function frame and, for claim, a tuplestore copied into this one:
+-- ~5% of a turn's server CPU in batch 10, more with one job per turn;
+-- docs/benchmarks.md, queue, session 4).  The completion is
+-- solana.complete_batch's update while no result is given and no queue
+-- has keep_succeeded = 0, otherwise the call of complete_batch itself;
+-- the claim is solana.claim's one statement, and solana.claim itself
+-- only for a paused or limited queue.  Keep the two statements in step
+-- with those functions.
 CREATE FUNCTION solana.complete_and_claim(queue text, done bigint[],
                                           results jsonb[] DEFAULT NULL,
                                           kinds text[] DEFAULT NULL,
                                           n integer DEFAULT 1,
                                           lease interval DEFAULT '30 seconds',
                                           worker text DEFAULT NULL)
-RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10 AS $$
+RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10
+-- as solana.claim: generic plans
+SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_variable
+DECLARE
+    q solana.queues;
+    cnt integer;
+    announced integer;
 BEGIN
     IF cardinality(done) > 0 THEN
-        PERFORM solana.complete_batch(done, results, worker);
+        IF results IS NULL
+           AND NOT EXISTS (SELECT 1 FROM solana.queues qq WHERE qq.keep_succeeded = 0) THEN
+            WITH d AS (
+                UPDATE solana.jobs j
+                   SET state = 'succeeded', result = NULL,
+                       finished_at = pg_catalog.now(), lease_expires_at = NULL
+                 WHERE j.id = ANY (done) AND j.state = 'running'
+                   AND (worker IS NULL OR j.lease_owner = worker)
+                RETURNING j.id, j.queue, j.kind)
+            SELECT pg_catalog.count(*),
+                   pg_catalog.count(CASE WHEN qq.notify IS NOT FALSE THEN
+                       pg_catalog.pg_notify('solana_jobs',
+                           pg_catalog.json_build_object('op', 'succeeded', 'queue', d.queue,
+                                                        'id', d.id, 'kind', d.kind)::text)::text END)
+              INTO cnt, announced
+              FROM d LEFT JOIN solana.queues qq ON qq.name = d.queue;
+        ELSE
+            PERFORM solana.complete_batch(done, results, worker);
+        END IF;
     END IF;
-    RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
+    IF n IS NULL OR n < 1 OR lease IS NULL OR lease <= interval '0' THEN
+        -- solana.claim raises the error
+        RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH expired AS (
+        SELECT j.id FROM solana.jobs j
+         WHERE j.queue = queue AND j.state = 'running'
+           AND j.lease_expires_at < pg_catalog.now()
+         ORDER BY j.lease_expires_at
+         LIMIT 100
+           FOR UPDATE SKIP LOCKED),
+    reaped AS (
+        UPDATE solana.jobs j
+           SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead'
+                            ELSE 'queued' END,
+               finished_at = CASE WHEN j.attempts >= j.max_attempts
+                                  THEN pg_catalog.now() END,
+               run_at = pg_catalog.now(),
+               last_error = 'lease expired (worker ' || coalesce(j.lease_owner, 'unnamed')
+                            || ', attempt ' || j.attempts || ')',
+               lease_expires_at = NULL
+          FROM expired WHERE j.id = expired.id
+        RETURNING CASE WHEN j.state = 'dead'
+                       THEN solana._announce(j.id, j.queue, j.kind, 'dead') END),
+    picked AS (
+        SELECT j.id FROM solana.jobs j
+         WHERE j.queue = queue AND j.state = 'queued'
+           AND j.run_at <= pg_catalog.now()
+           AND (kinds IS NULL OR j.kind = ANY (kinds))
+           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
+                            WHERE qq.name = queue
+                              AND (qq.paused OR qq.rate_limit IS NOT NULL
+                                   OR qq.concurrency <> '{}'))
+         ORDER BY j.priority DESC, j.run_at, j.id
+         LIMIT n
+           FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE solana.jobs j
+           SET state = 'running', attempts = j.attempts + 1,
+               lease_owner = worker,
+               lease_expires_at = pg_catalog.now() + lease,
+               started_at = pg_catalog.now()
+         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
+        RETURNING j.*)
+    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    SELECT * INTO q FROM solana.queues qq WHERE qq.name = queue;
+    IF FOUND AND NOT q.paused
+       AND (q.rate_limit IS NOT NULL OR q.concurrency <> '{}') THEN
+        -- the limits: solana.claim's second part (its first statement
+        -- finds nothing more: this one took what it could)
+        RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION solana.complete_and_claim(text, bigint[], jsonb[], text[], integer, interval, text) IS

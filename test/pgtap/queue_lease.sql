@@ -4,7 +4,7 @@
 -- 55000 and leaves the row alone.  solana.release gives jobs back
 -- without using an attempt.  The old calls (no worker) keep working.
 BEGIN;
-SELECT plan(32);
+SELECT plan(41);
 
 -- worker a claims, its lease expires, worker b claims the job again
 SELECT solana.enqueue('lease', 'k', '{"n": 1}');
@@ -101,6 +101,31 @@ SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc', ARRAY[:c2]:
           'a job held by another worker is not completed, the claim still runs');
 SELECT is((SELECT state FROM solana.jobs WHERE id = :c2), 'running', 'so it stays running');
 SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc', '{}')), 0, 'an empty done list only claims');
+
+-- complete_and_claim's own statements (no result given, no queue with
+-- keep_succeeded = 0) and its hand-over to solana.claim for limits
+SELECT solana.enqueue_batch('cc2', 'k', array_fill('{}'::jsonb, ARRAY[4]));
+SELECT array_agg(id ORDER BY id) AS d1 FROM solana.claim('cc2', n => 2, worker => 'w') \gset
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc2', :'d1'::bigint[], n => 1, worker => 'other')), 1,
+          'without results: jobs of another worker are left alone, one more claimed');
+SELECT is((SELECT count(*)::int FROM solana.jobs WHERE id = ANY (:'d1'::bigint[]) AND state = 'running'), 2,
+          'so both stay running');
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc2', :'d1'::bigint[], n => 5, worker => 'w')), 1,
+          'without results: the holder completes both and gets the last job');
+SELECT results_eq(format($$SELECT state, result FROM solana.jobs WHERE id = ANY (%L::bigint[]) ORDER BY id$$, :'d1'),
+                  $$VALUES ('succeeded', NULL::jsonb), ('succeeded', NULL)$$,
+                  'completed without a result');
+SELECT throws_ok($$SELECT * FROM solana.complete_and_claim('cc2', '{}', n => 0)$$, '22023',
+                 'invalid claim count: 0', 'complete_and_claim: n < 1 is 22023, as claim');
+SELECT throws_ok($$SELECT * FROM solana.complete_and_claim('cc2', '{}', lease => '0 s')$$, '22023',
+                 'invalid lease: "00:00:00"', 'complete_and_claim: a lease <= 0 is 22023, as claim');
+SELECT solana.enqueue_batch('cc3', 'k', array_fill('{}'::jsonb, ARRAY[5]));
+UPDATE solana.queues SET rate_limit = 2, rate_interval = '1 hour' WHERE name = 'cc3';
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc3', '{}', n => 5)), 2,
+          'a rate-limited queue: complete_and_claim claims within the limit (through solana.claim)');
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc3', '{}', n => 5)), 0, 'and no more in the window');
+UPDATE solana.queues SET rate_limit = NULL, paused = true WHERE name = 'cc3';
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('cc3', '{}', n => 5)), 0, 'a paused queue: nothing');
 
 SELECT * FROM finish();
 ROLLBACK;
