@@ -628,6 +628,21 @@ END
 $comments$;
 
 -- ---------------------------------------------------------------------
+-- webhooks (issue 7): the message id's CHECK calls a C function instead
+-- of a regular expression (a table's CHECKs run on every UPDATE, the
+-- dispatcher's claims and outcomes included)
+-- ---------------------------------------------------------------------
+CREATE FUNCTION solana.webhook_message_id_valid(message_id text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'solana_webhook_message_id_valid'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION solana.webhook_message_id_valid(text) IS
+    'whether a text is a valid webhook message id (the webhook-id header): 1 to 256 visible ASCII characters';
+ALTER TABLE solana.webhook_deliveries
+    DROP CONSTRAINT webhook_deliveries_message_id_check,
+    ADD CONSTRAINT webhook_deliveries_message_id_check
+        CHECK (solana.webhook_message_id_valid(message_id));
+
+-- ---------------------------------------------------------------------
 -- webhooks (issue 7): HOT claims.  A claim sets the lease and leaves
 -- `state` (an index predicate) alone, so it is a HOT update (fillfactor
 -- 50 leaves room for a new version of every row: a claim updates a run
@@ -877,7 +892,14 @@ CREATE FUNCTION solana._webhook_claim(max_cnt int, held_ids bigint[] DEFAULT '{}
                    max_in_flight int)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, solana
+    -- One plan for every call, whatever the statistics say (see the
+    -- comment above): nested loops over index scans in the due order.
+    SET plan_cache_mode = force_generic_plan
     SET enable_bitmapscan = off
+    SET enable_sort = off
+    SET enable_hashjoin = off
+    SET enable_mergejoin = off
+    SET jit = off
 AS $$
 BEGIN
     RETURN QUERY
@@ -947,6 +969,8 @@ REVOKE ALL ON FUNCTION solana._webhook_claim(int, bigint[], int[]) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION solana._webhook_next_due() RETURNS timestamptz
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, solana
+    SET enable_sort = off
+    SET jit = off
 AS $$
 BEGIN
     RETURN (SELECT min(greatest(s.t, w.circuit_open_until))
@@ -970,6 +994,11 @@ CREATE OR REPLACE FUNCTION solana._webhook_record(ids bigint[], statuses int[], 
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, solana
+    -- generic plans of key lookups (as in solana._webhook_claim)
+    SET plan_cache_mode = force_generic_plan
+    SET enable_hashjoin = off
+    SET enable_mergejoin = off
+    SET jit = off
 AS $$
 DECLARE
     r record;
@@ -999,9 +1028,16 @@ BEGIN
     )
     SELECT count(*) INTO STRICT n_ok
       FROM (SELECT pg_notify('solana_webhooks',
-                       json_build_object('op', 'delivered', 'webhook', ok.webhook_id, 'delivery', ok.id,
-                                         'message_id', ok.message_id, 'status', ok.status)::text)
+                       -- json_build_object's text, built by concatenation
+                       -- (cheaper); to_json escapes the message id
+                       '{"op" : "delivered", "webhook" : ' || ok.webhook_id
+                       || ', "delivery" : ' || ok.id
+                       || ', "message_id" : ' || to_json(ok.message_id)::text
+                       || ', "status" : ' || ok.status || '}')
               FROM ok) s;
+    IF n_ok = cardinality(ids) THEN
+        RETURN;				-- all delivered: no failures to look at
+    END IF;
 
     FOR r IN SELECT * FROM unnest(ids, statuses, errors, latencies_ms, retry_after_s)
                         AS u(id, status, error, latency, retry_after)

@@ -315,5 +315,22 @@ SELECT is_empty('SELECT * FROM due_diff', 'retry_dead_deliveries: they are due a
 TRUNCATE solana.webhook_deliveries;
 SELECT is((SELECT count(*) FROM solana._webhook_due), 0::bigint, 'TRUNCATE empties the due set');
 
+-- the message id's CHECK (a C function, no regular expression)
+SELECT is(ARRAY[solana.webhook_message_id_valid('msg_1'), solana.webhook_message_id_valid('a b'),
+                solana.webhook_message_id_valid(''), solana.webhook_message_id_valid(repeat('x', 256)),
+                solana.webhook_message_id_valid(repeat('x', 257)), solana.webhook_message_id_valid('é')],
+          ARRAY[true, false, false, true, false, false],
+          'message ids are 1 to 256 visible ASCII characters');
+SELECT throws_ok($$INSERT INTO solana.webhook_deliveries (webhook_id, message_id, event_type, payload)
+                   VALUES ((SELECT id FROM sm), 'a b', 'message', '{}')$$, '23514', NULL,
+                 'a delivery with a space in its message id is a check violation');
+-- the outcome's NOTIFY payload is built by concatenation, the message
+-- id escaped by to_json (its text is checked by test/integration/webhooks.t)
+CREATE TEMP TABLE q8 AS SELECT solana.send_webhook((SELECT id FROM sm), '{}', 'msg_"q"\x') AS id;
+SELECT solana._webhook_record(ARRAY[(SELECT id FROM q8)], '{200}', NULL, NULL, NULL)
+  FROM solana._webhook_claim(10) c WHERE c.id = (SELECT id FROM q8);
+SELECT is((SELECT state FROM solana.webhook_deliveries WHERE id = (SELECT id FROM q8)), 'delivered',
+          'delivered with a quote and a backslash in its message id');
+
 SELECT * FROM finish();
 ROLLBACK;
