@@ -241,18 +241,49 @@ SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_variable
 DECLARE
     q solana.queues;
-    cnt integer;
+    cnt integer := 0;
     announced integer;
+    drop_queues text[];
+    gone_jobs solana.jobs[];
 BEGIN
-    IF cardinality(done) > 0 THEN
-        IF results IS NULL
-           AND NOT EXISTS (SELECT 1 FROM solana.queues qq WHERE qq.keep_succeeded = 0) THEN
+    IF cardinality(done) > 0 AND results IS NOT NULL THEN
+        PERFORM solana.complete_batch(done, results, worker);
+    ELSIF cardinality(done) > 0 THEN
+        drop_queues := ARRAY(SELECT qq.name FROM solana.queues qq WHERE qq.keep_succeeded = 0);
+        IF cardinality(drop_queues) > 0 THEN
+            -- complete_batch's delete (no results to pair)
+            WITH gone AS (
+                DELETE FROM solana.jobs j
+                 WHERE j.id = ANY (done) AND j.state = 'running'
+                   AND (worker IS NULL OR j.lease_owner = worker)
+                   AND (j.queue = ANY (drop_queues)) IS TRUE
+                RETURNING j AS job),
+            hooks AS (
+                SELECT pg_catalog.array_agg(g.job) AS jobs
+                  FROM gone g
+                 WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                                WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
+                                  AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D'))
+            SELECT pg_catalog.count(*),
+                   pg_catalog.count(CASE WHEN qq.notify IS NOT FALSE THEN
+                       pg_catalog.pg_notify('solana_jobs',
+                           pg_catalog.json_build_object('op', 'succeeded', 'queue', (g.job).queue,
+                                                        'id', (g.job).id, 'kind', (g.job).kind)::text)::text END),
+                   (SELECT h.jobs FROM hooks h)
+              INTO cnt, announced, gone_jobs
+              FROM gone g LEFT JOIN solana.queues qq ON qq.name = (g.job).queue;
+            IF gone_jobs IS NOT NULL THEN
+                PERFORM solana._webhook_jobs_deleted(gone_jobs, NULL);
+            END IF;
+        END IF;
+        IF cnt < cardinality(done) THEN
             WITH d AS (
                 UPDATE solana.jobs j
                    SET state = 'succeeded', result = NULL,
                        finished_at = pg_catalog.now(), lease_expires_at = NULL
                  WHERE j.id = ANY (done) AND j.state = 'running'
                    AND (worker IS NULL OR j.lease_owner = worker)
+                   AND j.queue <> ALL (drop_queues)
                 RETURNING j.id, j.queue, j.kind)
             SELECT pg_catalog.count(*),
                    pg_catalog.count(CASE WHEN qq.notify IS NOT FALSE THEN
@@ -261,8 +292,6 @@ BEGIN
                                                         'id', d.id, 'kind', d.kind)::text)::text END)
               INTO cnt, announced
               FROM d LEFT JOIN solana.queues qq ON qq.name = d.queue;
-        ELSE
-            PERFORM solana.complete_batch(done, results, worker);
         END IF;
     END IF;
     IF n IS NULL OR n < 1 OR lease IS NULL OR lease <= interval '0' THEN

@@ -7,7 +7,7 @@
 -- unchanged.  (The NOTIFY of such completions: test/integration/
 -- queue_concurrency.t.)
 BEGIN;
-SELECT plan(26);
+SELECT plan(29);
 
 DELETE FROM solana.webhooks;
 INSERT INTO solana.queues (name, keep_succeeded) VALUES ('qd0', 0), ('qd5', 5);
@@ -106,6 +106,25 @@ SELECT is((SELECT count(*)::int FROM solana.webhook_deliveries d, hook h
             WHERE d.webhook_id = h.id AND d.payload->>'queue' = 'qd0'
               AND d.payload->'result' = jsonb_build_object('r', d.payload->'id')), 3,
           'complete_batch: one delivery per deleted job, each with its own result');
+
+-- complete_and_claim without results writes the delete and the update
+-- out itself: a done list across a keep_succeeded = 0 queue and a kept
+-- one, a job of another worker, and the webhook deliveries
+SELECT solana.enqueue_batch('qd0', 'k', array_fill('{}'::jsonb, ARRAY[2]));
+SELECT solana.enqueue_batch('qdn', 'k', array_fill('{}'::jsonb, ARRAY[2]));
+CREATE TEMP TABLE b3 AS
+    SELECT id FROM solana.claim('qd0', n => 2, worker => 'w6')
+    UNION ALL SELECT id FROM solana.claim('qdn', n => 1, worker => 'w6')
+    UNION ALL SELECT id FROM solana.claim('qdn', n => 1, worker => 'w7');
+SELECT is((SELECT count(*)::int FROM solana.complete_and_claim('qd0', (SELECT array_agg(id) FROM b3),
+                                                              worker => 'w6')), 0,
+          'complete_and_claim over two queues: nothing left to claim');
+SELECT results_eq($$SELECT j.queue, j.state, j.lease_owner FROM solana.jobs j JOIN b3 USING (id) ORDER BY j.queue, j.lease_owner$$,
+                  $$VALUES ('qdn', 'succeeded', 'w6'), ('qdn', 'running', 'w7')$$,
+                  'the keep_succeeded = 0 jobs are deleted, the kept one succeeded, the other worker''s left running');
+SELECT is((SELECT count(*)::int FROM solana.webhook_deliveries d, hook h, b3
+            WHERE d.webhook_id = h.id AND d.message_id = format('job_%s_succeeded', b3.id)), 3,
+          'one delivery per completed job, deleted or kept');
 
 SELECT * FROM finish();
 ROLLBACK;
