@@ -95,11 +95,13 @@ static TimestampTz first_outcome_at = 0;	/* of the unwritten ones */
 
 /*
  * Outcomes are written in batches: while every request slot is busy and
- * queued deliveries can follow the finished ones, a pass waits for half
- * of solana.webhook_concurrency outcomes, or FLUSH_AGE_US after the
- * first of them.  When a slot would go idle (nothing startable queued)
- * the pass runs at once, so a trickle is recorded and refilled without
- * delay.
+ * queued deliveries can follow the finished ones, a pass waits for
+ * three quarters of solana.webhook_concurrency outcomes (a pass has a
+ * fixed cost: three quarters measured 4 to 5 us less dispatcher CPU per
+ * delivery, of ~65, than half), or FLUSH_AGE_US after the first of
+ * them.  When a slot would go idle (nothing startable
+ * queued) the pass runs at once, so a trickle is recorded and refilled
+ * without delay.
  */
 #define FLUSH_AGE_US	2000
 
@@ -608,7 +610,7 @@ flush_due(void)
 {
 	if (n_outcomes == 0)
 		return false;
-	if (n_outcomes >= Max(1, solana_webhook_concurrency / 2))
+	if (n_outcomes >= Max(1, solana_webhook_concurrency * 3 / 4))
 		return true;
 	/* a slot is idle, or would be: refill now */
 	if (n_running < solana_webhook_concurrency &&
