@@ -11,8 +11,22 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "pg_solana.h"
 
@@ -36,4 +50,59 @@ solana_valid_job_state(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(true);
 	}
 	PG_RETURN_BOOL(false);
+}
+
+/*
+ * solana._expired_leases(queue) is whether a running job of the queue
+ * has a lease past now(): one probe of jobs_running_idx (queue,
+ * lease_expires_at) WHERE state = 'running'.  solana.claim asks it first
+ * and leaves the expired-lease CTEs (a second row lock and update node
+ * in the plan) out of its statement when the answer is no.  Called from
+ * a PL/pgSQL IF it is a simple expression: no executor start-up, which
+ * a SQL probe statement costs as much as the CTEs it would save.  The
+ * caller needs SELECT on solana.jobs (42501 otherwise).
+ */
+PG_FUNCTION_INFO_V1(solana_expired_leases);
+
+Datum
+solana_expired_leases(PG_FUNCTION_ARGS)
+{
+	text	   *queue = PG_GETARG_TEXT_PP(0);
+	Oid			nsp = get_namespace_oid("solana", false);
+	Oid			jobs_oid = get_relname_relid("jobs", nsp);
+	Oid			idx_oid = get_relname_relid("jobs_running_idx", nsp);
+	Relation	jobs;
+	Relation	idx;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData keys[2];
+	AclResult	acl;
+	bool		found = false;
+
+	if (!OidIsValid(jobs_oid) || !OidIsValid(idx_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("solana.jobs or its index jobs_running_idx does not exist"),
+				 errhint("Reinstall or update the pg_solana extension.")));
+	acl = pg_class_aclcheck(jobs_oid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "jobs");
+
+	jobs = table_open(jobs_oid, AccessShareLock);
+	idx = index_open(idx_oid, AccessShareLock);
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   idx->rd_indcollation[0], F_TEXTEQ,
+						   PointerGetDatum(queue));
+	ScanKeyEntryInitialize(&keys[1], 0, 2, BTLessStrategyNumber, InvalidOid,
+						   idx->rd_indcollation[1], F_TIMESTAMPTZ_LT,
+						   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+	slot = table_slot_create(jobs, NULL);
+	scan = index_beginscan(jobs, idx, GetActiveSnapshot(), 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(jobs, AccessShareLock);
+	PG_RETURN_BOOL(found);
 }
