@@ -102,11 +102,11 @@ SELECT solana.fail(id, 'x') IS NULL FROM solana.jobs WHERE queue = 'rq' AND payl
 SELECT solana.enqueue('rl', 'a', '{"n": 1}', max_attempts => 2) > 0;
 SELECT attempts FROM solana.claim('rl', lease => '1 ms', worker => 'gone');
 SELECT pg_sleep(0.01);
-SELECT count(*) FROM solana.claim('rl');   -- returns it to the queue
+-- returns it to the queue, and the same call hands it out again
+SELECT attempts, last_error FROM solana.claim('rl', lease => '1 ms');
 SELECT state, attempts, last_error FROM solana.jobs WHERE queue = 'rl';
-SELECT attempts FROM solana.claim('rl', lease => '1 ms');
 SELECT pg_sleep(0.01);
-SELECT count(*) FROM solana.claim('rl');
+SELECT count(*) FROM solana.claim('rl');   -- out of attempts: dead
 SELECT state, attempts, last_error FROM solana.jobs WHERE queue = 'rl';
 
 -- dedup keys: one live job per queue and key

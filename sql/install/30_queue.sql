@@ -423,81 +423,40 @@ BEGIN
         RAISE EXCEPTION 'invalid lease: "%"', coalesce(lease::text, 'NULL')
             USING ERRCODE = '22023', DETAIL = 'A lease is a positive interval.';
     END IF;
-    -- The common case is this one statement: expired leases go back to
-    -- the queue (or die when out of attempts), claimable from the next
-    -- call on, and one scan of jobs_claim_idx leases the ready jobs,
-    -- unless the queue is paused or has limits.  solana._expired_leases
-    -- (one probe of jobs_running_idx, in C) says first whether there is
-    -- any expired lease to return: without, the statement leaves out
-    -- the expired and reaped CTEs (~4% of a batch-10 job's server CPU).
+    -- Expired leases go back to the queue first (or die when out of
+    -- attempts), claimable by this very call: solana._expired_leases (one
+    -- probe of jobs_running_idx, in C, a PL/pgSQL simple expression) says
+    -- whether there is any, and solana._reap returns them.  Then the
+    -- common case is one statement: one scan of jobs_claim_idx leases the
+    -- ready jobs, unless the queue is paused or has limits.  (The reap as
+    -- CTEs of that statement cost ~4% of a batch-10 job's server CPU even
+    -- with no lease expired.)  solana.complete_and_claim runs the same
+    -- statement; keep the two in step.
     IF solana._expired_leases(queue) THEN
-        RETURN QUERY
-        WITH expired AS (
-            SELECT j.id FROM solana.jobs j
-             WHERE j.queue = queue AND j.state = 'running'
-               AND j.lease_expires_at < pg_catalog.now()
-             ORDER BY j.lease_expires_at
-             LIMIT 100
-               FOR UPDATE SKIP LOCKED),
-        reaped AS (
-            UPDATE solana.jobs j
-               SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead'
-                                ELSE 'queued' END,
-                   finished_at = CASE WHEN j.attempts >= j.max_attempts
-                                      THEN pg_catalog.now() END,
-                   run_at = pg_catalog.now(),
-                   last_error = 'lease expired (worker ' || coalesce(j.lease_owner, 'unnamed')
-                                || ', attempt ' || j.attempts || ')',
-                   lease_expires_at = NULL
-              FROM expired WHERE j.id = expired.id
-            RETURNING CASE WHEN j.state = 'dead'
-                           THEN solana._announce(j.id, j.queue, j.kind, 'dead') END),
-        picked AS (
-            SELECT j.id FROM solana.jobs j
-             WHERE j.queue = queue AND j.state = 'queued'
-               AND j.run_at <= pg_catalog.now()
-               AND (kinds IS NULL OR j.kind = ANY (kinds))
-               AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                                WHERE qq.name = queue
-                                  AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                       OR qq.concurrency <> '{}'))
-             ORDER BY j.priority DESC, j.run_at, j.id
-             LIMIT n
-               FOR UPDATE SKIP LOCKED),
-        claimed AS (
-            UPDATE solana.jobs j
-               SET state = 'running', attempts = j.attempts + 1,
-                   lease_owner = worker,
-                   lease_expires_at = pg_catalog.now() + lease,
-                   started_at = pg_catalog.now()
-             WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-            RETURNING j.*)
-        SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
-    ELSE
-        -- no expired lease: the same without the two CTEs
-        RETURN QUERY
-        WITH picked AS (
-            SELECT j.id FROM solana.jobs j
-             WHERE j.queue = queue AND j.state = 'queued'
-               AND j.run_at <= pg_catalog.now()
-               AND (kinds IS NULL OR j.kind = ANY (kinds))
-               AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                                WHERE qq.name = queue
-                                  AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                       OR qq.concurrency <> '{}'))
-             ORDER BY j.priority DESC, j.run_at, j.id
-             LIMIT n
-               FOR UPDATE SKIP LOCKED),
-        claimed AS (
-            UPDATE solana.jobs j
-               SET state = 'running', attempts = j.attempts + 1,
-                   lease_owner = worker,
-                   lease_expires_at = pg_catalog.now() + lease,
-                   started_at = pg_catalog.now()
-             WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-            RETURNING j.*)
-        SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
+        PERFORM solana._reap(queue);
     END IF;
+    RETURN QUERY
+    WITH picked AS (
+        SELECT j.id FROM solana.jobs j
+         WHERE j.queue = queue AND j.state = 'queued'
+           AND j.run_at <= pg_catalog.now()
+           AND (kinds IS NULL OR j.kind = ANY (kinds))
+           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
+                            WHERE qq.name = queue
+                              AND (qq.paused OR qq.rate_limit IS NOT NULL
+                                   OR qq.concurrency <> '{}'))
+         ORDER BY j.priority DESC, j.run_at, j.id
+         LIMIT n
+           FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE solana.jobs j
+           SET state = 'running', attempts = j.attempts + 1,
+               lease_owner = worker,
+               lease_expires_at = pg_catalog.now() + lease,
+               started_at = pg_catalog.now()
+         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
+        RETURNING j.*)
+    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
     IF FOUND THEN
         RETURN;
     END IF;
@@ -927,73 +886,30 @@ BEGIN
         RETURN;
     END IF;
     IF solana._expired_leases(queue) THEN
-        RETURN QUERY
-        WITH expired AS (
-            SELECT j.id FROM solana.jobs j
-             WHERE j.queue = queue AND j.state = 'running'
-               AND j.lease_expires_at < pg_catalog.now()
-             ORDER BY j.lease_expires_at
-             LIMIT 100
-               FOR UPDATE SKIP LOCKED),
-        reaped AS (
-            UPDATE solana.jobs j
-               SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead'
-                                ELSE 'queued' END,
-                   finished_at = CASE WHEN j.attempts >= j.max_attempts
-                                      THEN pg_catalog.now() END,
-                   run_at = pg_catalog.now(),
-                   last_error = 'lease expired (worker ' || coalesce(j.lease_owner, 'unnamed')
-                                || ', attempt ' || j.attempts || ')',
-                   lease_expires_at = NULL
-              FROM expired WHERE j.id = expired.id
-            RETURNING CASE WHEN j.state = 'dead'
-                           THEN solana._announce(j.id, j.queue, j.kind, 'dead') END),
-        picked AS (
-            SELECT j.id FROM solana.jobs j
-             WHERE j.queue = queue AND j.state = 'queued'
-               AND j.run_at <= pg_catalog.now()
-               AND (kinds IS NULL OR j.kind = ANY (kinds))
-               AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                                WHERE qq.name = queue
-                                  AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                       OR qq.concurrency <> '{}'))
-             ORDER BY j.priority DESC, j.run_at, j.id
-             LIMIT n
-               FOR UPDATE SKIP LOCKED),
-        claimed AS (
-            UPDATE solana.jobs j
-               SET state = 'running', attempts = j.attempts + 1,
-                   lease_owner = worker,
-                   lease_expires_at = pg_catalog.now() + lease,
-                   started_at = pg_catalog.now()
-             WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-            RETURNING j.*)
-        SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
-    ELSE
-        -- no expired lease: the same without the two CTEs
-        RETURN QUERY
-        WITH picked AS (
-            SELECT j.id FROM solana.jobs j
-             WHERE j.queue = queue AND j.state = 'queued'
-               AND j.run_at <= pg_catalog.now()
-               AND (kinds IS NULL OR j.kind = ANY (kinds))
-               AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                                WHERE qq.name = queue
-                                  AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                       OR qq.concurrency <> '{}'))
-             ORDER BY j.priority DESC, j.run_at, j.id
-             LIMIT n
-               FOR UPDATE SKIP LOCKED),
-        claimed AS (
-            UPDATE solana.jobs j
-               SET state = 'running', attempts = j.attempts + 1,
-                   lease_owner = worker,
-                   lease_expires_at = pg_catalog.now() + lease,
-                   started_at = pg_catalog.now()
-             WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-            RETURNING j.*)
-        SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
+        PERFORM solana._reap(queue);
     END IF;
+    RETURN QUERY
+    WITH picked AS (
+        SELECT j.id FROM solana.jobs j
+         WHERE j.queue = queue AND j.state = 'queued'
+           AND j.run_at <= pg_catalog.now()
+           AND (kinds IS NULL OR j.kind = ANY (kinds))
+           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
+                            WHERE qq.name = queue
+                              AND (qq.paused OR qq.rate_limit IS NOT NULL
+                                   OR qq.concurrency <> '{}'))
+         ORDER BY j.priority DESC, j.run_at, j.id
+         LIMIT n
+           FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE solana.jobs j
+           SET state = 'running', attempts = j.attempts + 1,
+               lease_owner = worker,
+               lease_expires_at = pg_catalog.now() + lease,
+               started_at = pg_catalog.now()
+         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
+        RETURNING j.*)
+    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
     IF FOUND THEN
         RETURN;
     END IF;

@@ -105,10 +105,11 @@ SELECT is((SELECT count(*)::int FROM solana.claim('tj')), 1, 'resume hands out a
 SELECT solana.enqueue('tl', 'a');
 SELECT is((SELECT count(*)::int FROM solana.claim('tl', lease => '1 min')), 1, 'claimed with a lease');
 UPDATE solana.jobs SET lease_expires_at = now() - interval '1 s' WHERE queue = 'tl';
-SELECT is((SELECT count(*)::int FROM solana.claim('tl')), 0, 'the claim that reaps does not see the job yet');
+SELECT is((SELECT attempts FROM solana.claim('tl')), 2, 'the claim that reaps takes the job again');
 SELECT results_eq($$SELECT state, attempts FROM solana.jobs WHERE queue = 'tl'$$,
-                  $$VALUES ('queued', 1)$$, 'an expired lease returns the job, its attempt counted');
-SELECT is((SELECT attempts FROM solana.claim('tl')), 2, 'the next claim takes it');
+                  $$VALUES ('running', 2)$$, 'an expired lease returns the job, its attempt counted');
+SELECT is((SELECT last_error FROM solana.jobs WHERE queue = 'tl'),
+          'lease expired (worker unnamed, attempt 1)', 'the expiry is recorded');
 SELECT ok(solana.heartbeat((SELECT id FROM solana.jobs WHERE queue = 'tl'), '1 hour'), 'heartbeat');
 SELECT is((SELECT lease_expires_at FROM solana.jobs WHERE queue = 'tl'), now() + interval '1 hour',
           'heartbeat moves the lease');
