@@ -218,11 +218,6 @@ solana_webhook_verify(PG_FUNCTION_ARGS)
 }
 
 /*
- * solana.webhook_address_class(inet) says what the SSRF guard thinks of
- * an address: public, loopback, private, link-local, cgnat, metadata,
- * unspecified, multicast or reserved.
- */
-/*
  * solana.webhook_message_id_valid(text): the CHECK of
  * solana.webhook_deliveries.message_id (see ps_webhook_id_valid).
  */
@@ -235,6 +230,11 @@ solana_webhook_message_id_valid(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(ps_webhook_id_valid(VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
 }
 
+/*
+ * solana.webhook_address_class(inet) says what the SSRF guard thinks of
+ * an address: public, loopback, private, link-local, cgnat, metadata,
+ * unspecified, multicast or reserved.
+ */
 PG_FUNCTION_INFO_V1(solana_webhook_address_class);
 Datum
 solana_webhook_address_class(PG_FUNCTION_ARGS)
