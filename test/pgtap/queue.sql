@@ -3,7 +3,7 @@
 -- limits, retention, and the SQLSTATE of every error path.  Runs in one
 -- transaction, so now() stands still: "time passes" by moving run_at.
 BEGIN;
-SELECT plan(55);
+SELECT plan(57);
 
 SELECT has_table('solana', 'jobs', 'table solana.jobs');
 SELECT has_table('solana', 'queues', 'table solana.queues');
@@ -136,6 +136,14 @@ SELECT throws_ok($$SELECT solana.claim('t', lease => '-1 s')$$, '22023', NULL, '
 SELECT throws_ok($$SELECT solana.complete(-7)$$, '22023', 'job -7 does not exist', 'unknown job: 22023');
 SELECT throws_ok($$SELECT solana.fail(-7, 'x')$$, '22023', 'job -7 does not exist', 'fail of an unknown job: 22023');
 SELECT throws_ok($$UPDATE solana.queues SET concurrency = '{"a": "x"}' WHERE name = 't'$$, '23514', NULL, 'bad concurrency map: 23514');
+
+-- the NOTIFY payload of a job event is json_build_object's text, byte
+-- for byte, with names that need JSON escapes
+SELECT is(solana._job_event('succeeded', E'q"\\\u00e9\n', 9007199254740993, E'k\t/'),
+          json_build_object('op', 'succeeded', 'queue', E'q"\\\u00e9\n',
+                            'id', 9007199254740993, 'kind', E'k\t/')::text,
+          'job event payload: json_build_object''s text, escapes included');
+SELECT is(solana._job_event('dead', 'q', 1, 'k')::json ->> 'op', 'dead', 'job event payload parses as JSON');
 
 SELECT * FROM finish();
 ROLLBACK;
