@@ -245,6 +245,21 @@ COMMENT ON FUNCTION solana._job_event(text, text, bigint, text) IS
 REVOKE ALL ON FUNCTION solana._job_event(text, text, bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION solana._job_event(text, text, bigint, text) TO PUBLIC;
 
+-- NOTIFY solana_jobs of one job unless its queue is one of quiet (the
+-- queues with notify off, read once per call by the caller).  Inlined
+-- into the RETURNING list of the completions' statements, so the call
+-- costs nothing; EXECUTE is PUBLIC for the same reason (and anyone may
+-- NOTIFY a channel anyway).
+CREATE FUNCTION solana._job_notify(op text, queue text, id bigint, kind text, quiet text[])
+RETURNS void LANGUAGE sql VOLATILE AS $$
+    SELECT CASE WHEN queue <> ALL (quiet) THEN
+        pg_catalog.pg_notify('solana_jobs', solana._job_event(op, queue, id, kind)) END
+$$;
+COMMENT ON FUNCTION solana._job_notify(text, text, bigint, text, text[]) IS
+    'NOTIFY solana_jobs of one job (solana._job_event) unless its queue is in quiet';
+REVOKE ALL ON FUNCTION solana._job_notify(text, text, bigint, text, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION solana._job_notify(text, text, bigint, text, text[]) TO PUBLIC;
+
 CREATE OR REPLACE FUNCTION solana._announce(j_id bigint, j_queue text, j_kind text, op text)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
@@ -289,9 +304,7 @@ BEGIN
                    AND (worker IS NULL OR j.lease_owner = worker)
                    AND (j.queue = ANY (drop_queues)) IS TRUE
                 RETURNING j AS job,
-                          CASE WHEN j.queue <> ALL (quiet_queues) THEN
-                              pg_catalog.pg_notify('solana_jobs',
-                                  solana._job_event('succeeded', j.queue, j.id, j.kind)) END),
+                          solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues)),
             hooks AS (
                 SELECT pg_catalog.array_agg(g.job) AS jobs
                   FROM gone g
@@ -313,9 +326,7 @@ BEGIN
                  WHERE j.id = ANY (done) AND j.state = 'running'
                    AND (worker IS NULL OR j.lease_owner = worker)
                    AND j.queue <> ALL (drop_queues)
-                RETURNING CASE WHEN j.queue <> ALL (quiet_queues) THEN
-                              pg_catalog.pg_notify('solana_jobs',
-                                  solana._job_event('succeeded', j.queue, j.id, j.kind)) END)
+                RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues))
             SELECT pg_catalog.count(*) INTO cnt FROM d;
         END IF;
     END IF;
@@ -1211,7 +1222,7 @@ COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
     'mark a running job succeeded with its result (delete it when its queue keeps no succeeded job: keep_succeeded 0); false when it is not running (lease lost or cancelled); with worker, 55000 when another worker has claimed the job since';
 
 -- The NOTIFY of each finished job is written out in the statement
--- (solana._job_event); the queues without NOTIFY or succeeded jobs are
+-- (solana._job_notify); the queues without NOTIFY or succeeded jobs are
 -- read once per call.  Jobs of queues with keep_succeeded 0 are deleted.
 CREATE OR REPLACE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
                                       worker text DEFAULT NULL)
@@ -1243,9 +1254,7 @@ BEGIN
                AND (worker IS NULL OR j.lease_owner = worker)
                AND (j.queue = ANY (drop_queues)) IS TRUE
             RETURNING j AS job,
-                      CASE WHEN j.queue <> ALL (quiet_queues) THEN
-                          pg_catalog.pg_notify('solana_jobs',
-                              solana._job_event('succeeded', j.queue, j.id, j.kind)) END),
+                      solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues)),
         hooks AS (
             SELECT pg_catalog.array_agg(g.job) AS jobs,
                    pg_catalog.array_agg((SELECT u.r FROM unnest(ids, results) AS u(id, r)
@@ -1273,9 +1282,7 @@ BEGIN
              WHERE j.id = ANY (ids) AND j.state = 'running'
                AND (worker IS NULL OR j.lease_owner = worker)
                AND j.queue <> ALL (drop_queues)
-            RETURNING CASE WHEN j.queue <> ALL (quiet_queues) THEN
-                          pg_catalog.pg_notify('solana_jobs',
-                              solana._job_event('succeeded', j.queue, j.id, j.kind)) END)
+            RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues))
         SELECT pg_catalog.count(*) INTO cnt FROM done;
         RETURN cnt + deleted;
     END IF;
@@ -1287,9 +1294,7 @@ BEGIN
          WHERE j.id = u.id AND j.state = 'running'
            AND (worker IS NULL OR j.lease_owner = worker)
            AND j.queue <> ALL (drop_queues)
-        RETURNING CASE WHEN j.queue <> ALL (quiet_queues) THEN
-                      pg_catalog.pg_notify('solana_jobs',
-                          solana._job_event('succeeded', j.queue, j.id, j.kind)) END)
+        RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues))
     SELECT pg_catalog.count(*) INTO cnt FROM done;
     RETURN cnt + deleted;
 END
