@@ -20,40 +20,18 @@ const BATCH = Number(process.env.BATCH || 10);
 const ONE_CALL = 'claim+complete, 1 call per job';
 const ONE_CALL_BATCH = `claim+complete batch ${BATCH}, 1 call per batch`;
 
-async function clients(n) {
-    const cs = [];
-    for (let i = 0; i < n; i++) {
-        const c = new Client({ connectionString: conn });
-        await c.connect();
-        cs.push(c);
-    }
-    return cs;
-}
-async function closeAll(cs) { for (const c of cs) await c.end(); }
+const lib = require('./lib');
+const { closeAll, timed, ceiling } = lib;
+const clients = (n) => lib.clients(conn, n);
+const drain = (cs, claimOnce) => lib.drain(cs, N, claimOnce);
 function report(system, op, secs) {
     console.log(JSON.stringify({ system, op, jobs: N, workers: W, jobs_per_sec: N / secs }));
-}
-// run `body(client, i)` on W clients until `remaining` reaches zero
-async function timed(cs, body) {
-    const t0 = process.hrtime.bigint();
-    await Promise.all(cs.map((c, i) => body(c, i)));
-    return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 // N enqueues spread over W clients, one job per call
 async function enqueueSingle(cs, sql, args) {
     let next = 0;
     return timed(cs, async (c) => {
         while (next < N) { const i = next++; await c.query(sql, args(i)); }
-    });
-}
-async function drain(cs, claimOnce) {
-    let done = 0;
-    return timed(cs, async (c, w) => {
-        while (done < N) {
-            const k = await claimOnce(c, w);
-            if (k === 0) { if (done >= N) break; await new Promise(r => setTimeout(r, 1)); }
-            done += k;
-        }
     });
 }
 // drain with one round trip per turn: `turn(client, prevIds)` completes
@@ -118,13 +96,8 @@ async function solanaRetention(cs, admin, system, queue, keep) {
     }
     report(system, 'enqueue batch 1000', Number(process.hrtime.bigint() - t0) / 1e9);
     await admin.query('VACUUM ANALYZE solana.jobs');
-    report(system, `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
-        const r = await c.query({ name: 'sol_claim_b', text: `SELECT array_agg(id) AS ids FROM solana.claim('${queue}', NULL, $1)`, values: [BATCH] });
-        const ids = r.rows[0].ids;
-        if (!ids) return 0;
-        await c.query({ name: 'sol_complete_b', text: 'SELECT solana.complete_batch($1::bigint[])', values: [ids] });
-        return ids.length;
-    }));
+    report(system, `claim+complete batch ${BATCH}`,
+        await drain(cs, (c) => lib.solanaBatchTurn(c, queue, BATCH)));
     await refill();
     report(system, ONE_CALL_BATCH, await drainCombined(cs, async (c, prev) => {
         const r = await c.query({ name: 'sol_cc', text: `SELECT id FROM solana.complete_and_claim('${queue}', $1::bigint[], n => $2)`, values: [prev, BATCH] });
@@ -145,54 +118,30 @@ async function solanaRetention(cs, admin, system, queue, keep) {
     }
 }
 
-// the ceiling: the least a SKIP LOCKED queue can do per job
+// the ceiling (lib.js): the least a SKIP LOCKED queue can do per job
 async function benchCeiling(cs, admin) {
-    await admin.query(`CREATE TABLE IF NOT EXISTS bench_hw (
-        id bigserial PRIMARY KEY, payload jsonb NOT NULL, priority int NOT NULL DEFAULT 0,
-        run_at timestamptz NOT NULL DEFAULT now(), state text NOT NULL DEFAULT 'queued',
-        attempts int NOT NULL DEFAULT 0, lease_expires_at timestamptz)`);
-    await admin.query("CREATE INDEX IF NOT EXISTS bench_hw_ready ON bench_hw (priority DESC, run_at, id) WHERE state = 'queued'");
-    const claim = `WITH c AS (SELECT id FROM bench_hw WHERE state = 'queued' AND run_at <= now()
-                     ORDER BY priority DESC, run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                   UPDATE bench_hw h SET state = 'running', attempts = h.attempts + 1,
-                          lease_expires_at = now() + interval '30 s'
-                     FROM c WHERE h.id = c.id RETURNING h.id`;
-    // complete the previous claim ($2) and claim $1 more in one statement
-    const combined = `WITH d AS (UPDATE bench_hw SET state = 'done' WHERE id = ANY ($2::bigint[])),
-                   c AS (SELECT id FROM bench_hw WHERE state = 'queued' AND run_at <= now()
-                     ORDER BY priority DESC, run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                   UPDATE bench_hw h SET state = 'running', attempts = h.attempts + 1,
-                          lease_expires_at = now() + interval '30 s'
-                     FROM c WHERE h.id = c.id RETURNING h.id`;
+    await ceiling.create(admin);
     await admin.query('TRUNCATE bench_hw');
     report('hand-written', 'enqueue', await enqueueSingle(cs,
         'INSERT INTO bench_hw (payload) VALUES ($1::jsonb) RETURNING id', i => [{ i }]));
     await admin.query('VACUUM ANALYZE bench_hw');
     report('hand-written', 'claim+complete', await drain(cs, async (c) => {
-        const r = await c.query({ name: 'hw_claim', text: claim, values: [1] });
+        const r = await c.query({ name: 'hw_claim', text: ceiling.claim, values: [1] });
         for (const row of r.rows) await c.query({ name: 'hw_done', text: "UPDATE bench_hw SET state = 'done' WHERE id = $1", values: [row.id] });
         return r.rowCount;
     }));
-    const refill = async () => {
-        await admin.query('TRUNCATE bench_hw');
-        await admin.query('INSERT INTO bench_hw (payload) SELECT jsonb_build_object(\'i\', i) FROM generate_series(1, $1) i', [N]);
-        await admin.query('VACUUM ANALYZE bench_hw');
-    };
+    const refill = () => ceiling.fill(admin, N);
     await refill();
     report('hand-written', ONE_CALL, await drainCombined(cs, async (c, prev) => {
-        const r = await c.query({ name: 'hw_cc', text: combined, values: [1, prev] });
+        const r = await c.query({ name: 'hw_cc', text: ceiling.combined, values: [1, prev] });
         return r.rows.map(x => x.id);
     }));
     await refill();
-    report('hand-written', `claim+complete batch ${BATCH}`, await drain(cs, async (c) => {
-        const r = await c.query({ name: 'hw_claim', text: claim, values: [BATCH] });
-        if (r.rowCount === 0) return 0;
-        await c.query({ name: 'hw_done_b', text: "UPDATE bench_hw SET state = 'done' WHERE id = ANY ($1::bigint[])", values: [r.rows.map(x => x.id)] });
-        return r.rowCount;
-    }));
+    report('hand-written', `claim+complete batch ${BATCH}`,
+        await drain(cs, (c) => ceiling.batchTurn(c, BATCH)));
     await refill();
     report('hand-written', ONE_CALL_BATCH, await drainCombined(cs, async (c, prev) => {
-        const r = await c.query({ name: 'hw_cc', text: combined, values: [BATCH, prev] });
+        const r = await c.query({ name: 'hw_cc', text: ceiling.combined, values: [BATCH, prev] });
         return r.rows.map(x => x.id);
     }));
     await admin.query('TRUNCATE bench_hw');
