@@ -20,6 +20,9 @@
 #include "ps_idl.h"
 #include "ps_json.h"
 
+static void seterr(char *errbuf, size_t errbuf_sz, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
 static void
 seterr(char *errbuf, size_t errbuf_sz, const char *fmt,...)
 {
