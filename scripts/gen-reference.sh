@@ -43,7 +43,7 @@ EOF
 # every channel name notified on in sql/install/ and src/pg/ must be listed
 check_channels() {
     local used missing=0 c
-    used=$(grep -rhoE "pg_notify\('solana_[a-z_]+|NOTIFY +solana_[a-z_]+" sql/install src/pg --include='*.sql' --include='*.c' |
+    used=$(grep -rhoE "pg_notify\('solana_[a-z_]+|NOTIFY +solana_[a-z_]+|Async_Notify\(\"solana_[a-z_]+" sql/install src/pg --include='*.sql' --include='*.c' |
            grep -oE 'solana_[a-z_]+' | sort -u)
     for c in $used; do
         if ! grep -q "^| \`$c\` |" <<<"$CHANNELS"; then

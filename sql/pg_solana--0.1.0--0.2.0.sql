@@ -1503,3 +1503,9 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Job queue (issue 6, session 6): the enqueue trigger in C (one NOTIFY
+-- per queue with new queued jobs, the dispatchers' wake-up at commit),
+-- no longer a PL/pgSQL SECURITY DEFINER function.
+CREATE OR REPLACE FUNCTION solana._jobs_enqueued() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'solana_jobs_enqueued' LANGUAGE C;

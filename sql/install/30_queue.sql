@@ -145,28 +145,11 @@ REVOKE ALL ON FUNCTION solana._wake_dispatcher(text[]) FROM PUBLIC;
 
 -- Statement-level, so one NOTIFY per statement and queue; PostgreSQL
 -- folds identical payloads of one transaction, so listeners get one
--- message per transaction and queue, delivered at commit.
--- SECURITY DEFINER so that enqueuing roles need no grant on the hook;
--- everything is qualified instead of a SET search_path (hot path).
+-- message per transaction and queue, delivered at commit.  In C
+-- (src/pg/queue.c): it runs for every enqueue, and reads only the
+-- transition table, so it needs no privilege.
 CREATE FUNCTION solana._jobs_enqueued() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER AS $$
-DECLARE
-    qs text[];
-    q text;
-BEGIN
-    SELECT pg_catalog.array_agg(DISTINCT n.queue) INTO qs
-      FROM new_jobs n WHERE n.state = 'queued';
-    IF qs IS NULL THEN
-        RETURN NULL;
-    END IF;
-    FOREACH q IN ARRAY qs LOOP
-        PERFORM pg_catalog.pg_notify('solana_jobs',
-            pg_catalog.json_build_object('op', 'enqueued', 'queue', q)::text);
-    END LOOP;
-    PERFORM solana._wake_dispatcher(qs);
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'solana_jobs_enqueued' LANGUAGE C;
 REVOKE ALL ON FUNCTION solana._jobs_enqueued() FROM PUBLIC;
 CREATE TRIGGER jobs_enqueued AFTER INSERT ON solana.jobs
     REFERENCING NEW TABLE AS new_jobs

@@ -164,14 +164,15 @@ wake_xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * solana._wake_dispatcher(queues text[]) arranges for the dispatchers'
+ * solana_wake_dispatchers_at_commit arranges for the dispatchers'
  * latches to be set when the current transaction commits (nothing on
- * abort).  The enqueue trigger calls it; it exists so that new jobs are
- * picked up at once without the workers polling.  A no-op without
- * preload.
+ * abort), so that new or requeued jobs are picked up at once without
+ * the workers polling.  The enqueue trigger (queue.c) calls it; the
+ * SQL functions that requeue jobs call solana._wake_dispatcher(queues
+ * text[]).  A no-op without preload.
  */
-Datum
-solana_wake_dispatcher(PG_FUNCTION_ARGS)
+void
+solana_wake_dispatchers_at_commit(void)
 {
 	if (!wake_callback_registered)
 	{
@@ -179,6 +180,12 @@ solana_wake_dispatcher(PG_FUNCTION_ARGS)
 		wake_callback_registered = true;
 	}
 	wake_at_commit = true;
+}
+
+Datum
+solana_wake_dispatcher(PG_FUNCTION_ARGS)
+{
+	solana_wake_dispatchers_at_commit();
 	PG_RETURN_VOID();
 }
 

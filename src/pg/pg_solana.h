@@ -64,4 +64,11 @@ extern char *solana_pubkey_text(const uint8 *key, char *out);
 extern int	solana_bytea_array_items(ArrayType *arr, const char *what,
 									 const uint8 ***ptrs, size_t **lens);
 
+/*
+ * solana_wake_dispatchers_at_commit sets the dispatchers' latches when
+ * the current transaction commits (dispatcher.c); a no-op without
+ * preload.
+ */
+extern void solana_wake_dispatchers_at_commit(void);
+
 #endif							/* PG_SOLANA_H */

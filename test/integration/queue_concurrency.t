@@ -4,6 +4,9 @@
 # lost, and a consumer killed in the middle of a batch loses nothing:
 # its jobs come back when the lease expires.  Also NOTIFY solana_jobs:
 # one "enqueued" per transaction and queue, one per finished job.
+# The enqueue notification comes from a C statement trigger reading the
+# transition table: only queued rows count, each queue once, and user
+# triggers reading the same rows before and after it still see them all.
 # Needs PGHOST/PGPORT/PGUSER (a superuser); makes its own database.
 set -uo pipefail
 DB=ps_queue_conc
@@ -21,7 +24,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..11"
+echo "1..15"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1 || { echo "Bail out! cannot create $DB"; exit 1; }
 q -c "CREATE EXTENSION pg_solana" || { echo "Bail out! CREATE EXTENSION failed"; exit 1; }
@@ -51,6 +54,21 @@ SELECT solana.enqueue_batch('n5', 'k', array_fill('{}'::jsonb, ARRAY[6]));
 SELECT solana.complete(id) FROM solana.claim('n5');
 SELECT solana.complete_batch(array_agg(id)) FROM solana.claim('n5', n => 2);
 SELECT count(*) FROM solana.complete_and_claim('n5', (SELECT array_agg(id) FROM solana.claim('n5', n => 3)));
+-- the enqueue trigger: queued rows only, each queue once, JSON escapes;
+-- statement triggers of users before (aa_) and after (zz_) it read the
+-- same transition table
+CREATE TABLE seen (tg text, n bigint);
+CREATE FUNCTION count_new() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO seen SELECT TG_NAME, count(*) FROM nt; RETURN NULL; END $$;
+CREATE TRIGGER aa_count AFTER INSERT ON solana.jobs REFERENCING NEW TABLE AS nt
+    FOR EACH STATEMENT EXECUTE FUNCTION count_new();
+CREATE TRIGGER zz_count AFTER INSERT ON solana.jobs REFERENCING NEW TABLE AS nt
+    FOR EACH STATEMENT EXECUTE FUNCTION count_new();
+INSERT INTO solana.jobs (queue, kind, state) VALUES ('n6', 'k', 'succeeded');
+INSERT INTO solana.jobs (queue, kind) VALUES ('n7', 'k'), ('n8"q', 'k'), ('n7', 'k');
+INSERT INTO solana.jobs (queue, kind) SELECT 'm' || (i % 50), 'k' FROM generate_series(1, 200) AS i;
+DROP TRIGGER aa_count ON solana.jobs;
+DROP TRIGGER zz_count ON solana.jobs;
 SQL
 wait $lpid
 is "$(grep -c '"op" : "enqueued", "queue" : "n1"' "$tmp/listen.out")" 1 "one enqueued notification for 8 jobs of queue n1 in one transaction"
@@ -60,6 +78,14 @@ is "$(grep -c '"op" : "succeeded", "queue" : "n3"' "$tmp/listen.out") $(grep -c 
    "complete_batch: one succeeded notification per job, none for a queue with notify off"
 is "$(grep -c '"op" : "succeeded", "queue" : "n5"' "$tmp/listen.out") $(q -c "SELECT count(*) FROM solana.jobs WHERE queue = 'n5' AND state <> 'running'")" "6 0" \
    "keep_succeeded 0: complete, complete_batch and complete_and_claim delete the jobs and announce each"
+
+is "$(grep -c '"queue" : "n6"' "$tmp/listen.out")" 0 "no enqueued notification for a job inserted as succeeded"
+is "$(grep -c '"op" : "enqueued", "queue" : "n7"}' "$tmp/listen.out") $(grep -c '"op" : "enqueued", "queue" : "n8\\"q"}' "$tmp/listen.out")" "1 1" \
+   "one enqueued notification per queue of a multi-queue INSERT, the name JSON-escaped"
+is "$(grep -oE '"queue" : "m[0-9]+"' "$tmp/listen.out" | wc -l) $(grep -oE '"queue" : "m[0-9]+"' "$tmp/listen.out" | sort -u | wc -l)" "50 50" \
+   "200 jobs of 50 queues, interleaved, in one INSERT: one enqueued notification per queue"
+is "$(q -c "SELECT string_agg(tg || '=' || n, ' ' ORDER BY tg, n) FROM seen")" "aa_count=1 aa_count=3 aa_count=200 zz_count=1 zz_count=3 zz_count=200" \
+   "statement triggers before and after the enqueue trigger see every row of the transition table"
 
 # --- 8 consumers over $JOBS jobs -----------------------------------------
 t0=$SECONDS

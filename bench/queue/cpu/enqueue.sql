@@ -1,0 +1,1 @@
+SELECT solana.enqueue(:queue, 'noop', '{"i": 1}'::jsonb);
