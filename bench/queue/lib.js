@@ -3,6 +3,8 @@
 // timing a drain, the hand-written ceiling's table and statements, and
 // the batch turns of the ceiling and of pg_solana.
 'use strict';
+const fs = require('fs');
+const path = require('path');
 const { Client } = require('pg');
 
 async function clients(conn, n) {
@@ -36,11 +38,6 @@ async function drain(cs, n, claimOnce) {
 
 // the ceiling: the least a SKIP LOCKED queue can do per job
 const ceiling = {
-    ddl: [`CREATE TABLE IF NOT EXISTS bench_hw (
-        id bigserial PRIMARY KEY, payload jsonb NOT NULL, priority int NOT NULL DEFAULT 0,
-        run_at timestamptz NOT NULL DEFAULT now(), state text NOT NULL DEFAULT 'queued',
-        attempts int NOT NULL DEFAULT 0, lease_expires_at timestamptz)`,
-          "CREATE INDEX IF NOT EXISTS bench_hw_ready ON bench_hw (priority DESC, run_at, id) WHERE state = 'queued'"],
     claim: `WITH c AS (SELECT id FROM bench_hw WHERE state = 'queued' AND run_at <= now()
               ORDER BY priority DESC, run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
             UPDATE bench_hw h SET state = 'running', attempts = h.attempts + 1,
@@ -53,7 +50,8 @@ const ceiling = {
             UPDATE bench_hw h SET state = 'running', attempts = h.attempts + 1,
                    lease_expires_at = now() + interval '30 s'
               FROM c WHERE h.id = c.id RETURNING h.id`,
-    async create(admin) { for (const q of this.ddl) await admin.query(q); },
+    // its table: ceiling_table.sql, shared with the server-CPU scripts
+    async create(admin) { await admin.query(fs.readFileSync(path.join(__dirname, 'ceiling_table.sql'), 'utf8')); },
     // n fresh jobs, vacuumed
     async fill(admin, n) {
         await admin.query('TRUNCATE bench_hw');

@@ -17,11 +17,7 @@ set -euo pipefail
 port=$1; db=$2; f=$3; calls=${4:-20000}
 case $f in /*) ;; *) f=$(cd "$(dirname "$0")" && pwd)/$f ;; esac
 q() { psql -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d "$db" -c "$1"; }
-q "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS bench_hw (id bigserial PRIMARY KEY, payload jsonb NOT NULL,
-     priority int NOT NULL DEFAULT 0, run_at timestamptz NOT NULL DEFAULT now(),
-     state text NOT NULL DEFAULT 'queued', attempts int NOT NULL DEFAULT 0,
-     lease_expires_at timestamptz)"
-q "SET client_min_messages = warning; CREATE INDEX IF NOT EXISTS bench_hw_ready ON bench_hw (priority DESC, run_at, id) WHERE state = 'queued'"
+psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d "$db" -f "$(dirname "$0")/../ceiling_table.sql"
 q "INSERT INTO solana.queues (name) VALUES ('bench') ON CONFLICT (name) DO NOTHING"
 pm=$(head -1 "$(q 'SHOW data_directory')/postmaster.pid")
 out=$(mktemp)

@@ -40,11 +40,7 @@ pmpid=$(head -1 "$(q 'SHOW data_directory')/postmaster.pid")
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
 hz=$(getconf CLK_TCK)
 cpu() { awk '{print $16 + $17}' "/proc/$pmpid/stat"; }
-q "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS bench_hw (id bigserial PRIMARY KEY, payload jsonb NOT NULL,
-     priority int NOT NULL DEFAULT 0, run_at timestamptz NOT NULL DEFAULT now(),
-     state text NOT NULL DEFAULT 'queued', attempts int NOT NULL DEFAULT 0,
-     lease_expires_at timestamptz)"
-q "SET client_min_messages = warning; CREATE INDEX IF NOT EXISTS bench_hw_ready ON bench_hw (priority DESC, run_at, id) WHERE state = 'queued'"
+psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d "$db" -f "$(dirname "$0")/../ceiling_table.sql"
 fill() {
     q "TRUNCATE bench_hw; DELETE FROM solana.jobs WHERE queue IN ('bench', 'bench0')"
     if [ -n "${KEEP0:-}" ]; then

@@ -14,11 +14,7 @@ set -euo pipefail
 port=$1; db=$2; f=$3; jobs=${4:-20000}; n=${5:-10}
 case $f in /*) ;; *) f=$(cd "$(dirname "$0")" && pwd)/$f ;; esac
 q() { psql -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d "$db" -c "$1"; }
-q "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS bench_hw (id bigserial PRIMARY KEY, payload jsonb NOT NULL,
-     priority int NOT NULL DEFAULT 0, run_at timestamptz NOT NULL DEFAULT now(),
-     state text NOT NULL DEFAULT 'queued', attempts int NOT NULL DEFAULT 0,
-     lease_expires_at timestamptz)"
-q "SET client_min_messages = warning; CREATE INDEX IF NOT EXISTS bench_hw_ready ON bench_hw (priority DESC, run_at, id) WHERE state = 'queued'"
+psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d "$db" -f "$(dirname "$0")/../ceiling_table.sql"
 q "TRUNCATE bench_hw; DELETE FROM solana.jobs WHERE queue = 'bench'"
 q "INSERT INTO solana.queues (name, keep_succeeded) VALUES ('bench', ${KEEP:-NULL})
    ON CONFLICT (name) DO UPDATE SET keep_succeeded = EXCLUDED.keep_succeeded"
