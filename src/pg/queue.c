@@ -17,6 +17,7 @@
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -33,6 +34,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+#include "utils/varlena.h"
 
 #include "pg_solana.h"
 
@@ -135,16 +137,15 @@ text_same(const text *a, const text *b)
 		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
 }
 
+/* qsort order of text pointers: byte order (the C collation) */
 static int
 text_order(const void *a, const void *b)
 {
 	const text *x = *(text *const *) a;
 	const text *y = *(text *const *) b;
-	size_t		lx = VARSIZE_ANY_EXHDR(x);
-	size_t		ly = VARSIZE_ANY_EXHDR(y);
-	int			c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(lx, ly));
 
-	return c != 0 ? c : (lx > ly) - (lx < ly);
+	return varstr_cmp(VARDATA_ANY(x), VARSIZE_ANY_EXHDR(x),
+					  VARDATA_ANY(y), VARSIZE_ANY_EXHDR(y), C_COLLATION_OID);
 }
 
 Datum
