@@ -167,9 +167,10 @@ wake_xact_callback(XactEvent event, void *arg)
  * solana_wake_dispatchers_at_commit arranges for the dispatchers'
  * latches to be set when the current transaction commits (nothing on
  * abort), so that new or requeued jobs are picked up at once without
- * the workers polling.  The enqueue trigger (queue.c) calls it; the
- * SQL functions that requeue jobs call solana._wake_dispatcher(queues
- * text[]).  A no-op without preload.
+ * the workers polling.  The enqueue trigger (queue.c) calls it when it
+ * saw a queued job of a built-in kind; the SQL functions that requeue
+ * jobs call solana._wake_dispatcher(queues text[]).  Only the
+ * dispatchers of this database are woken.  A no-op without preload.
  */
 void
 solana_wake_dispatchers_at_commit(void)
@@ -180,6 +181,20 @@ solana_wake_dispatchers_at_commit(void)
 		wake_callback_registered = true;
 	}
 	wake_at_commit = true;
+}
+
+/*
+ * solana_job_kind_builtin: whether `kind` (len bytes, not terminated)
+ * is one the dispatchers run; jobs of other kinds are the
+ * applications', so their enqueue need not wake a dispatcher.
+ */
+bool
+solana_job_kind_builtin(const char *kind, size_t len)
+{
+	for (int k = 0; k < lengthof(job_kinds); k++)
+		if (strlen(job_kinds[k].name) == len && memcmp(job_kinds[k].name, kind, len) == 0)
+			return true;
+	return false;
 }
 
 Datum

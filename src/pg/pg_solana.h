@@ -65,10 +65,16 @@ extern int	solana_bytea_array_items(ArrayType *arr, const char *what,
 									 const uint8 ***ptrs, size_t **lens);
 
 /*
- * solana_wake_dispatchers_at_commit sets the dispatchers' latches when
- * the current transaction commits (dispatcher.c); a no-op without
- * preload.
+ * solana_wake_dispatchers_at_commit sets the latches of the dispatchers
+ * connected to this database when the current transaction commits
+ * (dispatcher.c); a no-op without preload.
  */
 extern void solana_wake_dispatchers_at_commit(void);
+
+/*
+ * solana_job_kind_builtin: whether jobs of `kind` (len bytes) are run by
+ * the dispatchers (dispatcher.c).
+ */
+extern bool solana_job_kind_builtin(const char *kind, size_t len);
 
 #endif							/* PG_SOLANA_H */

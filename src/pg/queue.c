@@ -122,7 +122,10 @@ solana_expired_leases(PG_FUNCTION_ARGS)
  * {"op" : "enqueued", "queue" : q} per queue with new queued jobs (the
  * text json_build_object gives; PostgreSQL folds the identical payloads
  * of one transaction, so listeners get one message per transaction and
- * queue, at commit) and the dispatchers' wake-up at commit.  Every
+ * queue, at commit) and, when a queued job is of a kind the dispatchers
+ * run (http, rpc, ...), their wake-up at commit: waking them for the
+ * applications' kinds would cost every enqueue a dispatcher turn for
+ * nothing (docs/benchmarks.md, queue, session 7).  Every
  * enqueue runs it: written in PL/pgSQL (a SECURITY DEFINER frame and a
  * query of the transition table) it was a third of a single enqueue's
  * server CPU (docs/benchmarks.md, queue, session 6).  It reads only the
@@ -157,6 +160,8 @@ solana_jobs_enqueued(PG_FUNCTION_ARGS)
 	TupleTableSlot *slot;
 	int			queue_att;
 	int			state_att;
+	int			kind_att;
+	bool		wake = false;
 	int			readptr;
 	text	  **queues;
 	int			nqueues = 0;
@@ -174,10 +179,11 @@ solana_jobs_enqueued(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trigdata->tg_relation);
 	queue_att = SPI_fnumber(desc, "queue");
 	state_att = SPI_fnumber(desc, "state");
-	if (queue_att <= 0 || state_att <= 0)
+	kind_att = SPI_fnumber(desc, "kind");
+	if (queue_att <= 0 || state_att <= 0 || kind_att <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("solana._jobs_enqueued(): table \"%s\" has no queue or state column",
+				 errmsg("solana._jobs_enqueued(): table \"%s\" has no queue, state or kind column",
 						RelationGetRelationName(trigdata->tg_relation))));
 
 	/*
@@ -203,6 +209,15 @@ solana_jobs_enqueued(PG_FUNCTION_ARGS)
 		t = DatumGetTextPP(d);
 		if (VARSIZE_ANY_EXHDR(t) != 6 || memcmp(VARDATA_ANY(t), "queued", 6) != 0)
 			continue;
+		if (!wake)
+		{
+			d = slot_getattr(slot, kind_att, &isnull);
+			if (!isnull)
+			{
+				t = DatumGetTextPP(d);
+				wake = solana_job_kind_builtin(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			}
+		}
 		d = slot_getattr(slot, queue_att, &isnull);
 		if (isnull)
 			continue;
@@ -241,6 +256,7 @@ solana_jobs_enqueued(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&payload, '}');
 		Async_Notify("solana_jobs", payload.data);
 	}
-	solana_wake_dispatchers_at_commit();
+	if (wake)
+		solana_wake_dispatchers_at_commit();
 	return PointerGetDatum(NULL);
 }

@@ -57,9 +57,10 @@ typedef struct endpoint_bucket
 
 typedef struct solana_shared_t
 {
-	slock_t		mutex;			/* latches[], pids[], buckets[] */
+	slock_t		mutex;			/* latches[], pids[], databases[], buckets[] */
 	Latch	   *latches[SOLANA_MAX_DISPATCHERS];
 	pid_t		pids[SOLANA_MAX_DISPATCHERS];
+	Oid			databases[SOLANA_MAX_DISPATCHERS];	/* each one's MyDatabaseId */
 	endpoint_bucket buckets[SOLANA_MAX_ENDPOINTS];
 	LWLock	   *cache_lock;
 	ps_lru_t   *cache;			/* in this segment, after the struct */
@@ -281,6 +282,7 @@ solana_dispatcher_attach(int i)
 	SpinLockAcquire(&shared->mutex);
 	shared->latches[i] = MyLatch;
 	shared->pids[i] = MyProcPid;
+	shared->databases[i] = MyDatabaseId;
 	SpinLockRelease(&shared->mutex);
 }
 
@@ -294,6 +296,7 @@ solana_dispatcher_detach(int i)
 	{
 		shared->latches[i] = NULL;
 		shared->pids[i] = 0;
+		shared->databases[i] = InvalidOid;
 	}
 	SpinLockRelease(&shared->mutex);
 }
@@ -308,7 +311,7 @@ solana_wake_dispatchers(void)
 		return;
 	SpinLockAcquire(&shared->mutex);
 	for (int i = 0; i < SOLANA_MAX_DISPATCHERS; i++)
-		if (shared->latches[i] != NULL)
+		if (shared->latches[i] != NULL && shared->databases[i] == MyDatabaseId)
 			latches[n++] = shared->latches[i];
 	SpinLockRelease(&shared->mutex);
 	/* SetLatch outside the spinlock: it may make a system call */

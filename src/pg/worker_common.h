@@ -64,7 +64,11 @@ extern void solana_cache_put(const char *key, size_t key_sz,
 extern void solana_cache_stats(ps_lru_stats_t *out);
 extern void solana_cache_reset(void);
 
-/* SetLatch of every running dispatcher (shmem.c); no-op without preload */
+/*
+ * SetLatch of every running dispatcher connected to this backend's
+ * database (shmem.c): the others cannot claim its jobs.  A no-op
+ * without preload.
+ */
 extern void solana_wake_dispatchers(void);
 
 /* dispatcher slot bookkeeping for worker `i` (shmem.c) */

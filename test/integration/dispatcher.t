@@ -11,7 +11,7 @@ set -uo pipefail
 
 DB=postgres
 QN=t_disp_$$
-trap 'cleanup_net; q $DB "DELETE FROM solana.jobs WHERE queue LIKE '"'"'$QN%'"'"'; DELETE FROM solana.queues WHERE name LIKE '"'"'$QN%'"'"'" >/dev/null 2>&1' EXIT
+trap 'cleanup_net; q postgres "DROP DATABASE IF EXISTS t_disp_other_$$ WITH (FORCE)" >/dev/null 2>&1; q $DB "DELETE FROM solana.jobs WHERE queue LIKE '"'"'$QN%'"'"'; DELETE FROM solana.queues WHERE name LIKE '"'"'$QN%'"'"'" >/dev/null 2>&1' EXIT
 r=$(q $DB "CREATE EXTENSION IF NOT EXISTS pg_solana")
 case "$r" in *ERROR*) echo "1..0 # SKIP pg_solana does not install: $r"; exit 0;; esac
 if [ "$(q $DB "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'")" = 0 ]; then
@@ -85,18 +85,31 @@ like "$(job $fkind "state || ' ' || last_error")" "^failed .*pubkeys\[0\] \"0OIl
 
 # --- wake-up at commit, and many requests in flight ------------------------
 Q=${QN}_wake; mkq $Q
+# (a database made before the idle check: the catalog invalidations of
+# CREATE EXTENSION can make every backend catch up, workers included)
+ODB=t_disp_other_$$
+q postgres "CREATE DATABASE $ODB" >/dev/null
+q $ODB "CREATE EXTENSION pg_solana CASCADE" >/dev/null
 sleep 1     # the worker is idle now; its timer is minutes away
 s0=$(q $DB "SELECT string_agg(state_change::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'")
 sleep 2
 s1=$(q $DB "SELECT string_agg(state_change::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'")
 is "$s1" "$s0" "idle workers run no transaction for 2 s (no polling)"
+# jobs of the applications' kinds are not the workers' business, nor are
+# jobs in a database they do not serve: neither wakes them
+for i in $(seq 1 20); do enq $Q app_kind "{\"i\": $i}" >/dev/null; done
+q $ODB "SELECT solana.enqueue('$Q', 'http', '{\"url\": \"$HTTP_PEER/echo\"}')" >/dev/null
+sleep 0.5
+s2=$(q $DB "SELECT string_agg(state_change::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'pg_solana dispatcher'")
+is "$s2" "$s1" "enqueues of other kinds, or in another database, do not wake the workers"
+q postgres "DROP DATABASE $ODB WITH (FORCE)" >/dev/null
 t0=$(date +%s.%N)
 w=$(enq $Q http "{\"url\": \"$HTTP_PEER/echo\"}")
 for i in $(seq 1 100); do [ "$(job $w state)" = succeeded ] && break; sleep 0.02; done
 t1=$(date +%s.%N)
 like "$(python3 -c "d = $t1 - $t0; print('woken' if d < 1.0 else 'slow %.2f' % d)")" "^woken$" "a committed enqueue wakes the idle worker at once"
 r=$(psql -X -q -At -d $DB -c "BEGIN" -c "SELECT solana.enqueue('$Q', 'http', '{\"url\": \"$HTTP_PEER/echo\"}')" -c "SELECT pg_sleep(0.5)" -c "ROLLBACK")
-is "$(q $DB "SELECT count(*) FROM solana.jobs WHERE queue = '$Q'")" 1 "a rolled-back enqueue leaves nothing"
+is "$(q $DB "SELECT count(*) FROM solana.jobs WHERE queue = '$Q' AND kind = 'http'")" 1 "a rolled-back enqueue leaves nothing"
 
 Q=${QN}_many; mkq $Q
 t0=$(date +%s.%N)
