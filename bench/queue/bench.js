@@ -28,12 +28,7 @@ function report(system, op, secs) {
     console.log(JSON.stringify({ system, op, jobs: N, workers: W, jobs_per_sec: N / secs }));
 }
 // N enqueues spread over W clients, one job per call
-async function enqueueSingle(cs, sql, args) {
-    let next = 0;
-    return timed(cs, async (c) => {
-        while (next < N) { const i = next++; await c.query(sql, args(i)); }
-    });
-}
+const enqueueSingle = (cs, sql, args) => lib.enqueueSingle(cs, N, sql, args);
 // drain with one round trip per turn: `turn(client, prevIds)` completes
 // prevIds and returns the ids it claimed; the last claim is completed
 // by a final turn

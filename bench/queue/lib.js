@@ -23,6 +23,14 @@ async function timed(cs, body) {
     await Promise.all(cs.map((c, i) => body(c, i)));
     return Number(process.hrtime.bigint() - t0) / 1e9;
 }
+// n enqueues spread over the clients, one job per call of `sql` with
+// `args(i)`; seconds taken
+async function enqueueSingle(cs, n, sql, args) {
+    let next = 0;
+    return timed(cs, async (c) => {
+        while (next < n) { const i = next++; await c.query(sql, args(i)); }
+    });
+}
 // claim and complete n jobs with `claimOnce(client, i)` (returns how
 // many it did) on every client until n are done; seconds taken
 async function drain(cs, n, claimOnce) {
@@ -78,4 +86,4 @@ async function solanaBatchTurn(c, queue, batch) {
     return ids.length;
 }
 
-module.exports = { clients, closeAll, timed, drain, ceiling, solanaBatchTurn };
+module.exports = { enqueueSingle, clients, closeAll, timed, drain, ceiling, solanaBatchTurn };

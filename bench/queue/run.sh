@@ -28,6 +28,9 @@ trap 'pg_stop "$dir"' EXIT
 url=postgresql://postgres@127.0.0.1:$port/qbench
 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE qbench"
 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d qbench -c "CREATE EXTENSION pg_solana"
+# the dispatchers serve the benchmark's database, as in a deployment
+echo "solana.database = 'qbench'" >> "$dir/data/postgresql.conf"
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w restart >/dev/null
 : > "$out/queue.jsonl"
 for r in $(seq 1 "$runs"); do
     echo "run $r: load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2

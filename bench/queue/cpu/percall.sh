@@ -7,8 +7,9 @@
 # (~25 us here).  One client is a ping-pong: the kernel's cost of
 # waking it lands on the server and depends on whether the other core
 # idles, so compare variants that wake the same processes (an enqueue
-# that sets the dispatcher's latch against another that does; a bare
-# INSERT ran at half the rate on a table whose enqueue trigger was
+# that sets the dispatcher's latch against another that does: before
+# enqueues of the applications' kinds stopped waking the dispatcher, a
+# bare INSERT ran at half the rate on a table whose enqueue trigger was
 # disabled than with it enabled).  For single calls such as an enqueue:
 #   percall.sh $P qb enqueue.sql; percall.sh $P qb enqueue_ceiling.sql
 # The scripts read :queue ('bench').  Needs perf; run it under
