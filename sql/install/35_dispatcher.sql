@@ -7,13 +7,15 @@
 -- synchronous gateway: cache, shared rate limit and retries, see
 -- docs/gateway.md.
 
--- Replaces part 30's no-op hook: the enqueue trigger calls it, and the
--- dispatchers' latches are set when the transaction commits.
+-- Replaces part 30's no-op hook: the functions that requeue jobs call
+-- it, and the latches of the dispatchers of this database are set when
+-- the transaction commits.  (The enqueue trigger calls the same C code
+-- directly, and only for jobs of the built-in kinds.)
 CREATE OR REPLACE FUNCTION solana._wake_dispatcher(queues text[]) RETURNS void
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'solana_wake_dispatcher';
 COMMENT ON FUNCTION solana._wake_dispatcher(text[]) IS
-    'internal: wake the dispatcher workers when the current transaction commits (called by the enqueue trigger)';
+    'internal: wake the dispatcher workers of this database when the current transaction commits (called by the functions that requeue jobs)';
 REVOKE ALL ON FUNCTION solana._wake_dispatcher(text[]) FROM PUBLIC;
 
 CREATE FUNCTION solana.rpc(method text, params jsonb DEFAULT '[]',

@@ -283,7 +283,7 @@ BEGIN
         ('solana._announce(bigint, text, text, text)', 'NOTIFY solana_jobs that a job finished (op succeeded, failed, dead or cancelled), unless its queue''s notify is false; returns whether it did'),
         ('solana._base64(bytea)', 'base64 text of bytes on one line'),
         ('solana._check_job_args(text, integer)', 'raise 22004/22023 for a null or empty job kind or max_attempts below 1'),
-        ('solana._jobs_enqueued()', 'statement trigger on solana.jobs: NOTIFY solana_jobs {"op": "enqueued"} once per queue and wake the dispatcher at commit'),
+        ('solana._jobs_enqueued()', 'statement trigger on solana.jobs: NOTIFY solana_jobs {"op": "enqueued"} once per queue, and wake the dispatchers at commit when a queued job is of a kind they run'),
         ('solana._queue(text)', 'the queue row, created with the defaults on first use; 22004/22023 for a null, empty or too long name'),
         ('solana._reap(text)', 'return the running jobs of a queue whose lease expired to queued (or dead when out of attempts); returns how many'),
         ('solana._require_job(bigint)', 'raise 22023 when no job has this id'),
