@@ -11,56 +11,66 @@
 //   node ab.js postgresql://postgres@127.0.0.1:PORT/ db1,db2 [jobs] [runs]
 'use strict';
 const { Client } = require('pg');
-const { clients, closeAll, drain, enqueueSingle, ceiling, solanaBatchTurn } = require('./lib');
+const { clients, closeAll, drain, ceiling, solanaEnqueue, solanaBatchTurn } = require('./lib');
 
 const base = process.argv[2];
 const dbs = (process.argv[3] || '').split(',').filter(Boolean);
 const N = Number(process.argv[4] || 20000);
 const RUNS = Number(process.argv[5] || 6);
-const W = 4, BATCH = Number(process.env.BATCH || 10), ENQUEUE = process.env.MODE === 'enqueue';
+const W = 4, BATCH = Number(process.env.BATCH || 10);
 if (!base || dbs.length === 0) {
     console.error('usage: node ab.js postgresql://user@host:port/ db1[,db2...] [jobs] [runs]');
     process.exit(2);
 }
 
-async function measure(db, prepare, turn) {
+// prepare(admin), then the seconds run(clients) takes, as jobs/s
+async function measure(db, prepare, run) {
     const admin = new Client({ connectionString: base + db });
     await admin.connect();
     try {
         await prepare(admin);
         const cs = await clients(base + db, W);
-        try { return N / (ENQUEUE ? await turn(cs) : await drain(cs, N, turn)); } finally { await closeAll(cs); }
+        try { return N / await run(cs); } finally { await closeAll(cs); }
     } finally { await admin.end(); }
 }
-const runCeiling = ENQUEUE
-    ? (db) => measure(db, async (a) => { await ceiling.create(a); await a.query('TRUNCATE bench_hw'); },
-                      (cs) => enqueueSingle(cs, N, 'INSERT INTO bench_hw (payload) VALUES ($1::jsonb) RETURNING id', i => [{ i }]))
-    : (db) => measure(db, async (a) => { await ceiling.create(a); await ceiling.fill(a, N); },
-                      (c) => ceiling.batchTurn(c, BATCH));
-const resetSolana = async (a) => {
+const solanaQueue = async (a) => {
     await a.query("DELETE FROM solana.jobs WHERE queue = 'bench'");
     await a.query("INSERT INTO solana.queues (name, notify) VALUES ('bench', true) ON CONFLICT (name) DO NOTHING");
 };
-const runSolana = ENQUEUE
-    ? (db) => measure(db, async (a) => { await resetSolana(a); await a.query('VACUUM solana.jobs'); },
-                      (cs) => enqueueSingle(cs, N, "SELECT solana.enqueue('bench', 'noop', $1::jsonb)", i => [{ i }]))
-    : (db) => measure(db, async (a) => {
-    await resetSolana(a);
-    await a.query(`SELECT count(*) FROM solana.enqueue_batch('bench', 'noop',
-                     (SELECT array_agg(jsonb_build_object('i', i)) FROM generate_series(1, $1) i))`, [N]);
-    await a.query('VACUUM ANALYZE solana.jobs');
-}, (c) => solanaBatchTurn(c, 'bench', BATCH));
+const modes = {
+    drain: {
+        ceiling: (db) => measure(db, async (a) => { await ceiling.create(a); await ceiling.fill(a, N); },
+                                 (cs) => drain(cs, N, (c) => ceiling.batchTurn(c, BATCH))),
+        solana: (db) => measure(db, async (a) => {
+            await solanaQueue(a);
+            await a.query(`SELECT count(*) FROM solana.enqueue_batch('bench', 'noop',
+                             (SELECT array_agg(jsonb_build_object('i', i)) FROM generate_series(1, $1) i))`, [N]);
+            await a.query('VACUUM ANALYZE solana.jobs');
+        }, (cs) => drain(cs, N, (c) => solanaBatchTurn(c, 'bench', BATCH))),
+    },
+    enqueue: {
+        ceiling: (db) => measure(db, async (a) => { await ceiling.create(a); await a.query('TRUNCATE bench_hw'); },
+                                 (cs) => ceiling.enqueue(cs, N)),
+        solana: (db) => measure(db, async (a) => { await solanaQueue(a); await a.query('VACUUM solana.jobs'); },
+                                (cs) => solanaEnqueue(cs, N, 'bench')),
+    },
+};
+const mode = modes[process.env.MODE || 'drain'];
+if (!mode) {
+    console.error(`MODE is one of ${Object.keys(modes).join(', ')}`);
+    process.exit(2);
+}
 
 (async () => {
     const rates = { ceiling: [] };
     for (const db of dbs) rates[db] = [];
     const pct = (a, b) => `${Math.round(100 * a / b)}%`;
     for (let r = 0; r < RUNS; r++) {
-        const c = await runCeiling(dbs[0]);
+        const c = await mode.ceiling(dbs[0]);
         const line = [`run ${r + 1}: ceiling ${Math.round(c)}`];
         if (r > 0) rates.ceiling.push(c);
         for (const db of dbs) {
-            const s = await runSolana(db);
+            const s = await mode.solana(db);
             if (r > 0) rates[db].push(s);
             line.push(`${db} ${Math.round(s)} (${pct(s, c)})`);
         }

@@ -27,8 +27,6 @@ const drain = (cs, claimOnce) => lib.drain(cs, N, claimOnce);
 function report(system, op, secs) {
     console.log(JSON.stringify({ system, op, jobs: N, workers: W, jobs_per_sec: N / secs }));
 }
-// N enqueues spread over W clients, one job per call
-const enqueueSingle = (cs, sql, args) => lib.enqueueSingle(cs, N, sql, args);
 // drain with one round trip per turn: `turn(client, prevIds)` completes
 // prevIds and returns the ids it claimed; the last claim is completed
 // by a final turn
@@ -69,8 +67,7 @@ async function solanaRetention(cs, admin, system, queue, keep) {
     await reset();
     await admin.query("DELETE FROM solana.queues WHERE name IN ('bench', 'bench0')");
     await admin.query('INSERT INTO solana.queues (name, notify, keep_succeeded) VALUES ($1, true, $2)', [queue, keep]);
-    report(system, 'enqueue', await enqueueSingle(cs,
-        `SELECT solana.enqueue('${queue}', 'noop', $1::jsonb)`, i => [{ i }]));
+    report(system, 'enqueue', await lib.solanaEnqueue(cs, N, queue));
     await admin.query('VACUUM ANALYZE solana.jobs');
     report(system, 'claim+complete', await drain(cs, async (c) => {
         const r = await c.query({ name: 'sol_claim', text: `SELECT id FROM solana.claim('${queue}', NULL, $1)`, values: [1] });
@@ -117,8 +114,7 @@ async function solanaRetention(cs, admin, system, queue, keep) {
 async function benchCeiling(cs, admin) {
     await ceiling.create(admin);
     await admin.query('TRUNCATE bench_hw');
-    report('hand-written', 'enqueue', await enqueueSingle(cs,
-        'INSERT INTO bench_hw (payload) VALUES ($1::jsonb) RETURNING id', i => [{ i }]));
+    report('hand-written', 'enqueue', await ceiling.enqueue(cs, N));
     await admin.query('VACUUM ANALYZE bench_hw');
     report('hand-written', 'claim+complete', await drain(cs, async (c) => {
         const r = await c.query({ name: 'hw_claim', text: ceiling.claim, values: [1] });
@@ -150,7 +146,7 @@ async function benchCeiling(cs, admin) {
 async function benchGraphile(cs, admin) {
     await runMigrations({ connectionString: conn, logger: quietLogger() });
     await admin.query('DELETE FROM graphile_worker._private_jobs');
-    report('graphile-worker', 'enqueue', await enqueueSingle(cs,
+    report('graphile-worker', 'enqueue', await lib.enqueueSingle(cs, N,
         "SELECT graphile_worker.add_job('noop', $1::json)", i => [{ i }]));
     await admin.query('VACUUM ANALYZE graphile_worker._private_jobs');
     report('graphile-worker', 'claim+complete', await drainGraphile({}));

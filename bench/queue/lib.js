@@ -60,6 +60,8 @@ const ceiling = {
               FROM c WHERE h.id = c.id RETURNING h.id`,
     // its table: ceiling_table.sql, shared with the server-CPU scripts
     async create(admin) { await admin.query(fs.readFileSync(path.join(__dirname, 'ceiling_table.sql'), 'utf8')); },
+    // n single enqueues (one INSERT each) over the clients; seconds taken
+    enqueue(cs, n) { return enqueueSingle(cs, n, 'INSERT INTO bench_hw (payload) VALUES ($1::jsonb) RETURNING id', i => [{ i }]); },
     // n fresh jobs, vacuumed
     async fill(admin, n) {
         await admin.query('TRUNCATE bench_hw');
@@ -76,6 +78,11 @@ const ceiling = {
     },
 };
 
+// n single solana.enqueue calls on `queue` over the clients; seconds taken
+function solanaEnqueue(cs, n, queue) {
+    return enqueueSingle(cs, n, `SELECT solana.enqueue('${queue}', 'noop', $1::jsonb)`, i => [{ i }]);
+}
+
 // pg_solana's batch turn: solana.claim of up to `batch` jobs of `queue`,
 // then solana.complete_batch
 async function solanaBatchTurn(c, queue, batch) {
@@ -86,4 +93,4 @@ async function solanaBatchTurn(c, queue, batch) {
     return ids.length;
 }
 
-module.exports = { enqueueSingle, clients, closeAll, timed, drain, ceiling, solanaBatchTurn };
+module.exports = { enqueueSingle, clients, closeAll, timed, drain, ceiling, solanaEnqueue, solanaBatchTurn };
