@@ -271,107 +271,16 @@ BEGIN
 END
 $$;
 
--- one round trip per worker turn
+-- one round trip per worker turn, in C (src/pg/queue.c)
 CREATE OR REPLACE FUNCTION solana.complete_and_claim(queue text, done bigint[],
                                           results jsonb[] DEFAULT NULL,
                                           kinds text[] DEFAULT NULL,
                                           n integer DEFAULT 1,
                                           lease interval DEFAULT '30 seconds',
                                           worker text DEFAULT NULL)
-RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10
--- as solana.claim: generic plans
-SET plan_cache_mode = force_generic_plan AS $$
-#variable_conflict use_variable
-DECLARE
-    q solana.queues;
-    cnt integer := 0;
-    drop_queues text[];
-    quiet_queues text[];
-    gone_jobs solana.jobs[];
-BEGIN
-    IF cardinality(done) > 0 AND results IS NOT NULL THEN
-        PERFORM solana.complete_batch(done, results, worker);
-    ELSIF cardinality(done) > 0 THEN
-        -- complete_batch's statements (no results to pair)
-        SELECT coalesce(pg_catalog.array_agg(qq.name) FILTER (WHERE qq.keep_succeeded = 0), '{}'),
-               coalesce(pg_catalog.array_agg(qq.name) FILTER (WHERE qq.notify IS FALSE), '{}')
-          INTO drop_queues, quiet_queues
-          FROM solana.queues qq WHERE qq.keep_succeeded = 0 OR qq.notify IS FALSE;
-        IF cardinality(drop_queues) > 0 THEN
-            WITH gone AS (
-                DELETE FROM solana.jobs j
-                 WHERE j.id = ANY (done) AND j.state = 'running'
-                   AND (worker IS NULL OR j.lease_owner = worker)
-                   AND (j.queue = ANY (drop_queues)) IS TRUE
-                RETURNING j AS job,
-                          solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues)),
-            hooks AS (
-                SELECT pg_catalog.array_agg(g.job) AS jobs
-                  FROM gone g
-                 WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                                WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
-                                  AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D'))
-            SELECT pg_catalog.count(*), (SELECT h.jobs FROM hooks h)
-              INTO cnt, gone_jobs
-              FROM gone g;
-            IF gone_jobs IS NOT NULL THEN
-                PERFORM solana._webhook_jobs_deleted(gone_jobs, NULL);
-            END IF;
-        END IF;
-        IF cnt < cardinality(done) THEN
-            WITH d AS (
-                UPDATE solana.jobs j
-                   SET state = 'succeeded', result = NULL,
-                       finished_at = pg_catalog.now(), lease_expires_at = NULL
-                 WHERE j.id = ANY (done) AND j.state = 'running'
-                   AND (worker IS NULL OR j.lease_owner = worker)
-                   AND j.queue <> ALL (drop_queues)
-                RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues))
-            SELECT pg_catalog.count(*) INTO cnt FROM d;
-        END IF;
-    END IF;
-    IF n IS NULL OR n < 1 OR lease IS NULL OR lease <= interval '0' THEN
-        -- solana.claim raises the error
-        RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
-        RETURN;
-    END IF;
-    IF solana._expired_leases(queue) THEN
-        PERFORM solana._reap(queue);
-    END IF;
-    RETURN QUERY
-    WITH picked AS (
-        SELECT j.id FROM solana.jobs j
-         WHERE j.queue = queue AND j.state = 'queued'
-           AND j.run_at <= pg_catalog.now()
-           AND (kinds IS NULL OR j.kind = ANY (kinds))
-           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                            WHERE qq.name = queue
-                              AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                   OR qq.concurrency <> '{}'))
-         ORDER BY j.priority DESC, j.run_at, j.id
-         LIMIT n
-           FOR UPDATE SKIP LOCKED),
-    claimed AS (
-        UPDATE solana.jobs j
-           SET state = 'running', attempts = j.attempts + 1,
-               lease_owner = worker,
-               lease_expires_at = pg_catalog.now() + lease,
-               started_at = pg_catalog.now()
-         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-        RETURNING j.*)
-    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
-    IF FOUND THEN
-        RETURN;
-    END IF;
-    SELECT * INTO q FROM solana.queues qq WHERE qq.name = queue;
-    IF FOUND AND NOT q.paused
-       AND (q.rate_limit IS NOT NULL OR q.concurrency <> '{}') THEN
-        -- the limits: solana.claim's second part (its first statement
-        -- finds nothing more: this one took what it could)
-        RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
-    END IF;
-END
-$$;
+RETURNS SETOF solana.jobs
+    AS 'MODULE_PATHNAME', 'solana_complete_and_claim'
+    LANGUAGE C VOLATILE ROWS 10;
 COMMENT ON FUNCTION solana.complete_and_claim(text, bigint[], jsonb[], text[], integer, interval, text) IS
     'complete the given running jobs (as solana.complete_batch) and claim up to n more (as solana.claim) in one call: a worker loop''s single round trip';
 
@@ -1224,8 +1133,18 @@ COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
 -- The NOTIFY of each finished job is written out in the statement
 -- (solana._job_notify); the queues without NOTIFY or succeeded jobs are
 -- read once per call.  Jobs of queues with keep_succeeded 0 are deleted.
+-- In C (src/pg/queue.c); with results, solana._complete_results.
 CREATE OR REPLACE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
                                       worker text DEFAULT NULL)
+RETURNS integer
+    AS 'MODULE_PATHNAME', 'solana_complete_batch'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
+    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded (or were deleted: keep_succeeded 0)';
+
+-- solana._complete_results is solana.complete_batch with results, one
+-- per id: the statements of the C completion with the results joined.
+CREATE FUNCTION solana._complete_results(ids bigint[], results jsonb[], worker text)
 RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1236,7 +1155,7 @@ DECLARE
     gone_jobs solana.jobs[];
     gone_results jsonb[];
 BEGIN
-    IF results IS NOT NULL AND cardinality(results) <> cardinality(ids) THEN
+    IF cardinality(results) <> cardinality(ids) THEN
         RAISE EXCEPTION 'results has % elements, ids %',
                         cardinality(results), cardinality(ids)
             USING ERRCODE = '22023',
@@ -1247,7 +1166,6 @@ BEGIN
       INTO drop_queues, quiet_queues
       FROM solana.queues q WHERE q.keep_succeeded = 0 OR q.notify IS FALSE;
     IF cardinality(drop_queues) > 0 THEN
-        -- jobs of those queues; results are paired again only for webhooks
         WITH gone AS (
             DELETE FROM solana.jobs j
              WHERE j.id = ANY (ids) AND j.state = 'running'
@@ -1274,18 +1192,6 @@ BEGIN
         END IF;
         deleted := cnt;
     END IF;
-    IF results IS NULL THEN
-        WITH done AS (
-            UPDATE solana.jobs j
-               SET state = 'succeeded', result = NULL,
-                   finished_at = pg_catalog.now(), lease_expires_at = NULL
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-               AND j.queue <> ALL (drop_queues)
-            RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues))
-        SELECT pg_catalog.count(*) INTO cnt FROM done;
-        RETURN cnt + deleted;
-    END IF;
     WITH done AS (
         UPDATE solana.jobs j
            SET state = 'succeeded', result = u.r,
@@ -1299,8 +1205,9 @@ BEGIN
     RETURN cnt + deleted;
 END
 $$;
-COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
-    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded (or were deleted: keep_succeeded 0)';
+REVOKE ALL ON FUNCTION solana._complete_results(bigint[], jsonb[], text) FROM PUBLIC;
+COMMENT ON FUNCTION solana._complete_results(bigint[], jsonb[], text) IS
+    'helper of solana.complete_batch: the completion with results, one per id';
 -- Jobs of a queue with keep_succeeded 0 are deleted by their completion
 -- (solana.complete, complete_batch), so webhooks_job (AFTER UPDATE) does
 -- not see them: the completion calls this helper instead, with the rows
@@ -1349,22 +1256,25 @@ GRANT EXECUTE ON FUNCTION solana._valid_job_state(text) TO PUBLIC;
 ALTER TABLE solana.jobs DROP CONSTRAINT jobs_state_check,
     ADD CONSTRAINT jobs_state_check CHECK (solana._valid_job_state(state));
 
--- Job queue (issue 6, session 4): solana.claim asks the C probe
--- solana._expired_leases first and returns expired leases with
--- solana._reap only when there are some, outside its claim statement.
--- solana._expired_leases(queue): whether a running job of the queue has
--- a lease past now() (one probe of jobs_running_idx, in C: src/pg/queue.c).
-CREATE FUNCTION solana._expired_leases(queue text) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'solana_expired_leases'
-    LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION solana._expired_leases(text) IS
-    'helper of solana.claim: whether a running job of the queue has a lease past now() (needs SELECT on solana.jobs)';
-REVOKE ALL ON FUNCTION solana._expired_leases(text) FROM PUBLIC;
-
+-- Job queue (issue 6, sessions 4 and 8): solana.claim, in C
+-- (src/pg/queue.c), probes jobs_running_idx for expired leases and runs
+-- solana._reap only when there are some, outside its claim statement;
+-- a queue with limits goes to solana._claim_limited.
 CREATE OR REPLACE FUNCTION solana.claim(queue text, kinds text[] DEFAULT NULL,
                              n integer DEFAULT 1,
                              lease interval DEFAULT '30 seconds',
                              worker text DEFAULT NULL)
+RETURNS SETOF solana.jobs
+    AS 'MODULE_PATHNAME', 'solana_claim'
+    LANGUAGE C VOLATILE ROWS 10;
+COMMENT ON FUNCTION solana.claim(text, text[], integer, interval, text) IS
+    'lease up to n ready jobs of a queue (optionally only some kinds), highest priority first, with FOR UPDATE SKIP LOCKED';
+
+-- solana._claim_limited is the claim of a queue with a rate limit or
+-- per-kind concurrency limits (solana.claim's first statement skips
+-- those queues and paused ones).
+CREATE FUNCTION solana._claim_limited(queue text, kinds text[], n integer,
+                                      lease interval, worker text)
 RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10
 -- a custom plan per call costs more than the claim itself: the plans
 -- below are written to stay index scans when generic
@@ -1376,51 +1286,6 @@ DECLARE
     limited text[];
     got integer;
 BEGIN
-    IF n IS NULL OR n < 1 THEN
-        RAISE EXCEPTION 'invalid claim count: %', coalesce(n::text, 'NULL')
-            USING ERRCODE = '22023', DETAIL = 'n is the number of jobs to claim, at least 1.';
-    END IF;
-    IF lease IS NULL OR lease <= interval '0' THEN
-        RAISE EXCEPTION 'invalid lease: "%"', coalesce(lease::text, 'NULL')
-            USING ERRCODE = '22023', DETAIL = 'A lease is a positive interval.';
-    END IF;
-    -- Expired leases go back to the queue first (or die when out of
-    -- attempts), claimable by this very call: solana._expired_leases (one
-    -- probe of jobs_running_idx, in C, a PL/pgSQL simple expression) says
-    -- whether there is any, and solana._reap returns them.  Then the
-    -- common case is one statement: one scan of jobs_claim_idx leases the
-    -- ready jobs, unless the queue is paused or has limits.  (The reap as
-    -- CTEs of that statement cost ~4% of a batch-10 job's server CPU even
-    -- with no lease expired.)  solana.complete_and_claim runs the same
-    -- statement; keep the two in step.
-    IF solana._expired_leases(queue) THEN
-        PERFORM solana._reap(queue);
-    END IF;
-    RETURN QUERY
-    WITH picked AS (
-        SELECT j.id FROM solana.jobs j
-         WHERE j.queue = queue AND j.state = 'queued'
-           AND j.run_at <= pg_catalog.now()
-           AND (kinds IS NULL OR j.kind = ANY (kinds))
-           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                            WHERE qq.name = queue
-                              AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                   OR qq.concurrency <> '{}'))
-         ORDER BY j.priority DESC, j.run_at, j.id
-         LIMIT n
-           FOR UPDATE SKIP LOCKED),
-    claimed AS (
-        UPDATE solana.jobs j
-           SET state = 'running', attempts = j.attempts + 1,
-               lease_owner = worker,
-               lease_expires_at = pg_catalog.now() + lease,
-               started_at = pg_catalog.now()
-         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-        RETURNING j.*)
-    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
-    IF FOUND THEN
-        RETURN;
-    END IF;
     SELECT * INTO q FROM solana.queues qq WHERE qq.name = queue;
     IF NOT FOUND OR q.paused
        OR (q.rate_limit IS NULL AND q.concurrency = '{}') THEN
@@ -1503,6 +1368,9 @@ BEGIN
     END IF;
 END
 $$;
+REVOKE ALL ON FUNCTION solana._claim_limited(text, text[], integer, interval, text) FROM PUBLIC;
+COMMENT ON FUNCTION solana._claim_limited(text, text[], integer, interval, text) IS
+    'helper of solana.claim: the claim of a queue with a rate limit or per-kind concurrency limits';
 
 -- Job queue (issue 6, session 6): the enqueue trigger in C (one NOTIFY
 -- per queue with new queued jobs, the dispatchers' wake-up at commit),

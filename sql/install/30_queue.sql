@@ -404,19 +404,31 @@ COMMENT ON FUNCTION solana.enqueue_batch(text, text, jsonb[], integer, timestamp
 -- Workers
 -- ---------------------------------------------------------------------
 
--- solana._expired_leases(queue): whether a running job of the queue has
--- a lease past now() (one probe of jobs_running_idx, in C: src/pg/queue.c).
-CREATE FUNCTION solana._expired_leases(queue text) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'solana_expired_leases'
-    LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION solana._expired_leases(text) IS
-    'helper of solana.claim: whether a running job of the queue has a lease past now() (needs SELECT on solana.jobs)';
-REVOKE ALL ON FUNCTION solana._expired_leases(text) FROM PUBLIC;
-
+-- solana.claim, solana.complete_batch and solana.complete_and_claim are
+-- the worker's hot path, in C (src/pg/queue.c): each runs its common
+-- case as statements prepared once per backend as generic plans (in
+-- PL/pgSQL, the frames, the SET clause that forced generic plans and
+-- the simple expressions prepared again in each transaction cost ~14%
+-- of a batch-10 job's server CPU: docs/benchmarks.md, queue, session 8).
+-- The claim first probes jobs_running_idx for expired leases and runs
+-- solana._reap only when there is one; then one statement, one scan of
+-- jobs_claim_idx, leases the ready jobs unless the queue is paused or
+-- has limits; a queue with limits goes to solana._claim_limited.
 CREATE FUNCTION solana.claim(queue text, kinds text[] DEFAULT NULL,
                              n integer DEFAULT 1,
                              lease interval DEFAULT '30 seconds',
                              worker text DEFAULT NULL)
+RETURNS SETOF solana.jobs
+    AS 'MODULE_PATHNAME', 'solana_claim'
+    LANGUAGE C VOLATILE ROWS 10;
+COMMENT ON FUNCTION solana.claim(text, text[], integer, interval, text) IS
+    'lease up to n ready jobs of a queue (optionally only some kinds), highest priority first, with FOR UPDATE SKIP LOCKED';
+
+-- solana._claim_limited is the claim of a queue with a rate limit or
+-- per-kind concurrency limits (solana.claim's first statement skips
+-- those queues and paused ones).
+CREATE FUNCTION solana._claim_limited(queue text, kinds text[], n integer,
+                                      lease interval, worker text)
 RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10
 -- a custom plan per call costs more than the claim itself: the plans
 -- below are written to stay index scans when generic
@@ -428,51 +440,6 @@ DECLARE
     limited text[];
     got integer;
 BEGIN
-    IF n IS NULL OR n < 1 THEN
-        RAISE EXCEPTION 'invalid claim count: %', coalesce(n::text, 'NULL')
-            USING ERRCODE = '22023', DETAIL = 'n is the number of jobs to claim, at least 1.';
-    END IF;
-    IF lease IS NULL OR lease <= interval '0' THEN
-        RAISE EXCEPTION 'invalid lease: "%"', coalesce(lease::text, 'NULL')
-            USING ERRCODE = '22023', DETAIL = 'A lease is a positive interval.';
-    END IF;
-    -- Expired leases go back to the queue first (or die when out of
-    -- attempts), claimable by this very call: solana._expired_leases (one
-    -- probe of jobs_running_idx, in C, a PL/pgSQL simple expression) says
-    -- whether there is any, and solana._reap returns them.  Then the
-    -- common case is one statement: one scan of jobs_claim_idx leases the
-    -- ready jobs, unless the queue is paused or has limits.  (The reap as
-    -- CTEs of that statement cost ~4% of a batch-10 job's server CPU even
-    -- with no lease expired.)  solana.complete_and_claim runs the same
-    -- statement; keep the two in step.
-    IF solana._expired_leases(queue) THEN
-        PERFORM solana._reap(queue);
-    END IF;
-    RETURN QUERY
-    WITH picked AS (
-        SELECT j.id FROM solana.jobs j
-         WHERE j.queue = queue AND j.state = 'queued'
-           AND j.run_at <= pg_catalog.now()
-           AND (kinds IS NULL OR j.kind = ANY (kinds))
-           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                            WHERE qq.name = queue
-                              AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                   OR qq.concurrency <> '{}'))
-         ORDER BY j.priority DESC, j.run_at, j.id
-         LIMIT n
-           FOR UPDATE SKIP LOCKED),
-    claimed AS (
-        UPDATE solana.jobs j
-           SET state = 'running', attempts = j.attempts + 1,
-               lease_owner = worker,
-               lease_expires_at = pg_catalog.now() + lease,
-               started_at = pg_catalog.now()
-         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-        RETURNING j.*)
-    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
-    IF FOUND THEN
-        RETURN;
-    END IF;
     SELECT * INTO q FROM solana.queues qq WHERE qq.name = queue;
     IF NOT FOUND OR q.paused
        OR (q.rate_limit IS NULL AND q.concurrency = '{}') THEN
@@ -555,8 +522,9 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION solana.claim(text, text[], integer, interval, text) IS
-    'lease up to n ready jobs of a queue (optionally only some kinds), highest priority first, with FOR UPDATE SKIP LOCKED';
+REVOKE ALL ON FUNCTION solana._claim_limited(text, text[], integer, interval, text) FROM PUBLIC;
+COMMENT ON FUNCTION solana._claim_limited(text, text[], integer, interval, text) IS
+    'helper of solana.claim: the claim of a queue with a rate limit or per-kind concurrency limits';
 
 -- solana._reap returns the jobs of a queue whose lease expired to the
 -- queue, or to dead when they have used all their attempts.
@@ -684,9 +652,20 @@ COMMENT ON FUNCTION solana.complete(bigint, jsonb, text) IS
 -- those that send no NOTIFY are read once per call, one scan of
 -- solana.queues: a join of the queue's row per finished job cost ~6% of
 -- a batch-10 job's server CPU.  Jobs of queues with keep_succeeded 0
--- are deleted, as in solana.complete.
+-- are deleted, as in solana.complete.  In C (src/pg/queue.c, with
+-- solana.claim); a completion with results, paired with the ids, runs
+-- solana._complete_results.
 CREATE FUNCTION solana.complete_batch(ids bigint[], results jsonb[] DEFAULT NULL,
                                       worker text DEFAULT NULL)
+RETURNS integer
+    AS 'MODULE_PATHNAME', 'solana_complete_batch'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
+    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded (or were deleted: keep_succeeded 0)';
+
+-- solana._complete_results is solana.complete_batch with results, one
+-- per id: the statements of the C completion with the results joined.
+CREATE FUNCTION solana._complete_results(ids bigint[], results jsonb[], worker text)
 RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_variable
 DECLARE
@@ -697,7 +676,7 @@ DECLARE
     gone_jobs solana.jobs[];
     gone_results jsonb[];
 BEGIN
-    IF results IS NOT NULL AND cardinality(results) <> cardinality(ids) THEN
+    IF cardinality(results) <> cardinality(ids) THEN
         RAISE EXCEPTION 'results has % elements, ids %',
                         cardinality(results), cardinality(ids)
             USING ERRCODE = '22023',
@@ -708,7 +687,6 @@ BEGIN
       INTO drop_queues, quiet_queues
       FROM solana.queues q WHERE q.keep_succeeded = 0 OR q.notify IS FALSE;
     IF cardinality(drop_queues) > 0 THEN
-        -- jobs of those queues; results are paired again only for webhooks
         WITH gone AS (
             DELETE FROM solana.jobs j
              WHERE j.id = ANY (ids) AND j.state = 'running'
@@ -735,18 +713,6 @@ BEGIN
         END IF;
         deleted := cnt;
     END IF;
-    IF results IS NULL THEN
-        WITH done AS (
-            UPDATE solana.jobs j
-               SET state = 'succeeded', result = NULL,
-                   finished_at = pg_catalog.now(), lease_expires_at = NULL
-             WHERE j.id = ANY (ids) AND j.state = 'running'
-               AND (worker IS NULL OR j.lease_owner = worker)
-               AND j.queue <> ALL (drop_queues)
-            RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues))
-        SELECT pg_catalog.count(*) INTO cnt FROM done;
-        RETURN cnt + deleted;
-    END IF;
     WITH done AS (
         UPDATE solana.jobs j
            SET state = 'succeeded', result = u.r,
@@ -760,8 +726,9 @@ BEGIN
     RETURN cnt + deleted;
 END
 $$;
-COMMENT ON FUNCTION solana.complete_batch(bigint[], jsonb[], text) IS
-    'solana.complete for many jobs in one statement; returns how many were running (held by worker, when given) and now succeeded (or were deleted: keep_succeeded 0)';
+REVOKE ALL ON FUNCTION solana._complete_results(bigint[], jsonb[], text) FROM PUBLIC;
+COMMENT ON FUNCTION solana._complete_results(bigint[], jsonb[], text) IS
+    'helper of solana.complete_batch: the completion with results, one per id';
 
 -- solana._lease_lost explains why a complete, fail or heartbeat found
 -- no running job to act on: 22023 when the job does not exist, 55000
@@ -801,121 +768,20 @@ COMMENT ON FUNCTION solana._lease_lost(bigint, text) IS
     'helper: raises 55000 naming the job''s state and current holder when a complete, fail or heartbeat comes from a worker that lost the lease';
 
 -- solana.complete_and_claim is a worker loop's one round trip per turn:
--- it completes the jobs just done (solana.complete_batch: results
+-- it completes the jobs just done (as solana.complete_batch: results
 -- paired with ids, worker checked as there) and claims the next ones
--- (solana.claim), in one call and one transaction.  A failed job still
--- goes through solana.fail; pass done => '{}' after it.
---
--- Both halves are written out here in their common case instead of
--- calling the two functions (each nested call is a statement, a
--- function frame and, for claim, a tuplestore copied into this one:
--- 5-13% of a turn's server CPU in batch 10; docs/benchmarks.md, queue,
--- session 4).  Without results the completion is solana.complete_batch's
--- own statements (the delete for queues with keep_succeeded = 0, the
--- update for the others); with results, the call of complete_batch.
--- The claim is solana.claim's one statement, and solana.claim itself
--- only for a paused or limited queue or bad arguments.  Keep these
--- statements in step with those functions.
+-- (as solana.claim), in one call and one transaction.  A failed job still
+-- goes through solana.fail; pass done => '{}' after it.  In C
+-- (src/pg/queue.c): the same code as those two functions.
 CREATE FUNCTION solana.complete_and_claim(queue text, done bigint[],
                                           results jsonb[] DEFAULT NULL,
                                           kinds text[] DEFAULT NULL,
                                           n integer DEFAULT 1,
                                           lease interval DEFAULT '30 seconds',
                                           worker text DEFAULT NULL)
-RETURNS SETOF solana.jobs LANGUAGE plpgsql VOLATILE ROWS 10
--- as solana.claim: generic plans
-SET plan_cache_mode = force_generic_plan AS $$
-#variable_conflict use_variable
-DECLARE
-    q solana.queues;
-    cnt integer := 0;
-    drop_queues text[];
-    quiet_queues text[];
-    gone_jobs solana.jobs[];
-BEGIN
-    IF cardinality(done) > 0 AND results IS NOT NULL THEN
-        PERFORM solana.complete_batch(done, results, worker);
-    ELSIF cardinality(done) > 0 THEN
-        -- complete_batch's statements (no results to pair)
-        SELECT coalesce(pg_catalog.array_agg(qq.name) FILTER (WHERE qq.keep_succeeded = 0), '{}'),
-               coalesce(pg_catalog.array_agg(qq.name) FILTER (WHERE qq.notify IS FALSE), '{}')
-          INTO drop_queues, quiet_queues
-          FROM solana.queues qq WHERE qq.keep_succeeded = 0 OR qq.notify IS FALSE;
-        IF cardinality(drop_queues) > 0 THEN
-            WITH gone AS (
-                DELETE FROM solana.jobs j
-                 WHERE j.id = ANY (done) AND j.state = 'running'
-                   AND (worker IS NULL OR j.lease_owner = worker)
-                   AND (j.queue = ANY (drop_queues)) IS TRUE
-                RETURNING j AS job,
-                          solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues)),
-            hooks AS (
-                SELECT pg_catalog.array_agg(g.job) AS jobs
-                  FROM gone g
-                 WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                                WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass
-                                  AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D'))
-            SELECT pg_catalog.count(*), (SELECT h.jobs FROM hooks h)
-              INTO cnt, gone_jobs
-              FROM gone g;
-            IF gone_jobs IS NOT NULL THEN
-                PERFORM solana._webhook_jobs_deleted(gone_jobs, NULL);
-            END IF;
-        END IF;
-        IF cnt < cardinality(done) THEN
-            WITH d AS (
-                UPDATE solana.jobs j
-                   SET state = 'succeeded', result = NULL,
-                       finished_at = pg_catalog.now(), lease_expires_at = NULL
-                 WHERE j.id = ANY (done) AND j.state = 'running'
-                   AND (worker IS NULL OR j.lease_owner = worker)
-                   AND j.queue <> ALL (drop_queues)
-                RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, quiet_queues))
-            SELECT pg_catalog.count(*) INTO cnt FROM d;
-        END IF;
-    END IF;
-    IF n IS NULL OR n < 1 OR lease IS NULL OR lease <= interval '0' THEN
-        -- solana.claim raises the error
-        RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
-        RETURN;
-    END IF;
-    IF solana._expired_leases(queue) THEN
-        PERFORM solana._reap(queue);
-    END IF;
-    RETURN QUERY
-    WITH picked AS (
-        SELECT j.id FROM solana.jobs j
-         WHERE j.queue = queue AND j.state = 'queued'
-           AND j.run_at <= pg_catalog.now()
-           AND (kinds IS NULL OR j.kind = ANY (kinds))
-           AND NOT EXISTS (SELECT 1 FROM solana.queues qq
-                            WHERE qq.name = queue
-                              AND (qq.paused OR qq.rate_limit IS NOT NULL
-                                   OR qq.concurrency <> '{}'))
-         ORDER BY j.priority DESC, j.run_at, j.id
-         LIMIT n
-           FOR UPDATE SKIP LOCKED),
-    claimed AS (
-        UPDATE solana.jobs j
-           SET state = 'running', attempts = j.attempts + 1,
-               lease_owner = worker,
-               lease_expires_at = pg_catalog.now() + lease,
-               started_at = pg_catalog.now()
-         WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))
-        RETURNING j.*)
-    SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id;
-    IF FOUND THEN
-        RETURN;
-    END IF;
-    SELECT * INTO q FROM solana.queues qq WHERE qq.name = queue;
-    IF FOUND AND NOT q.paused
-       AND (q.rate_limit IS NOT NULL OR q.concurrency <> '{}') THEN
-        -- the limits: solana.claim's second part (its first statement
-        -- finds nothing more: this one took what it could)
-        RETURN QUERY SELECT * FROM solana.claim(queue, kinds, n, lease, worker);
-    END IF;
-END
-$$;
+RETURNS SETOF solana.jobs
+    AS 'MODULE_PATHNAME', 'solana_complete_and_claim'
+    LANGUAGE C VOLATILE ROWS 10;
 COMMENT ON FUNCTION solana.complete_and_claim(text, bigint[], jsonb[], text[], integer, interval, text) IS
     'complete the given running jobs (as solana.complete_batch) and claim up to n more (as solana.claim) in one call: a worker loop''s single round trip';
 

@@ -1,6 +1,8 @@
 /*
  * queue.c
- *	  C helpers of the job queue (sql/install/30_queue.sql).
+ *	  The job queue's C (sql/install/30_queue.sql): the worker's hot path
+ *	  (solana.claim, complete_batch, complete_and_claim), the enqueue
+ *	  trigger and the CHECK of the job state.
  *
  * solana._valid_job_state is the CHECK of solana.jobs.state.  Written in
  * SQL (state IN ('queued', ...)) the check was stored as an array
@@ -15,17 +17,21 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/tupconvert.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/json.h"
@@ -61,22 +67,17 @@ solana_valid_job_state(PG_FUNCTION_ARGS)
 }
 
 /*
- * solana._expired_leases(queue) is whether a running job of the queue
- * has a lease past now(): one probe of jobs_running_idx (queue,
- * lease_expires_at) WHERE state = 'running'.  solana.claim asks it first
- * and runs solana._reap (a statement of its own) only when the answer is
- * yes.  Called from a PL/pgSQL IF it is a simple expression, with no
- * executor start-up: a probe written in SQL cost as much as the reap
- * CTEs it replaced in the claim statement (~4% of a batch job, with
- * nothing to reap).  The caller needs SELECT on solana.jobs (42501
- * otherwise).
+ * Whether a running job of the queue has a lease past now(): one probe
+ * of jobs_running_idx (queue, lease_expires_at) WHERE state = 'running'.
+ * solana.claim asks it first and runs solana._reap (a statement of its
+ * own) only when the answer is yes: a probe written in SQL cost as much
+ * as the reap CTEs it replaced in the claim statement (~4% of a batch
+ * job, with nothing to reap).  The caller needs SELECT on solana.jobs
+ * (42501 otherwise).
  */
-PG_FUNCTION_INFO_V1(solana_expired_leases);
-
-Datum
-solana_expired_leases(PG_FUNCTION_ARGS)
+static bool
+expired_leases(text *queue)
 {
-	text	   *queue = PG_GETARG_TEXT_PP(0);
 	Oid			nsp = get_namespace_oid("solana", false);
 	Oid			jobs_oid = get_relname_relid("jobs", nsp);
 	Oid			idx_oid = get_relname_relid("jobs_running_idx", nsp);
@@ -113,7 +114,418 @@ solana_expired_leases(PG_FUNCTION_ARGS)
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(jobs, AccessShareLock);
-	PG_RETURN_BOOL(found);
+	return found;
+}
+
+/*
+ * The worker's hot path: solana.claim, solana.complete_batch and
+ * solana.complete_and_claim run the statements below, each prepared
+ * once per backend as a generic plan (a custom plan per call cost more
+ * than the claim itself) and kept.  Written in PL/pgSQL the three
+ * functions cost ~14% of a batch-10 job's server CPU above the same
+ * statements sent by a client (docs/benchmarks.md, queue, session 8):
+ * the function frames, the SET clause that forced generic plans, the
+ * simple expressions prepared again in every transaction.  Each
+ * statement is written once here; the rare paths stay in PL/pgSQL
+ * (solana._claim_limited for paused or rate- or concurrency-limited
+ * queues, solana._complete_results for completions with results,
+ * solana._reap for expired leases).  Everything is schema-qualified,
+ * as in the rest of the queue's SQL.
+ */
+typedef struct QueueStmt
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[5];
+	SPIPlanPtr	plan;			/* kept (SPI_keepplan) once prepared */
+} QueueStmt;
+
+/* the common claim: no limits, no pause; $1 queue, $2 kinds, $3 n, $4 lease, $5 worker */
+static QueueStmt claim_stmt = {
+	"WITH picked AS ("
+	"    SELECT j.id FROM solana.jobs j"
+	"     WHERE j.queue = $1 AND j.state = 'queued'"
+	"       AND j.run_at <= pg_catalog.now()"
+	"       AND ($2 IS NULL OR j.kind = ANY ($2))"
+	"       AND NOT EXISTS (SELECT 1 FROM solana.queues qq"
+	"                        WHERE qq.name = $1"
+	"                          AND (qq.paused OR qq.rate_limit IS NOT NULL"
+	"                               OR qq.concurrency <> '{}'))"
+	"     ORDER BY j.priority DESC, j.run_at, j.id"
+	"     LIMIT $3"
+	"       FOR UPDATE SKIP LOCKED),"
+	" claimed AS ("
+	"    UPDATE solana.jobs j"
+	"       SET state = 'running', attempts = j.attempts + 1,"
+	"           lease_owner = $5,"
+	"           lease_expires_at = pg_catalog.now() + $4,"
+	"           started_at = pg_catalog.now()"
+	"     WHERE j.id = ANY (ARRAY(SELECT picked.id FROM picked))"
+	"    RETURNING j.*)"
+	" SELECT * FROM claimed c ORDER BY c.priority DESC, c.run_at, c.id",
+	5, {TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID, TEXTOID}
+};
+
+/* whether the claim above skipped the queue: found, paused, limited */
+static QueueStmt queue_limits_stmt = {
+	"SELECT qq.paused, qq.rate_limit IS NOT NULL OR qq.concurrency <> '{}'"
+	"  FROM solana.queues qq WHERE qq.name = $1",
+	1, {TEXTOID}
+};
+
+static QueueStmt claim_limited_stmt = {
+	"SELECT * FROM solana._claim_limited($1, $2, $3, $4, $5)",
+	5, {TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID, TEXTOID}
+};
+
+static QueueStmt reap_stmt = {
+	"SELECT solana._reap($1)", 1, {TEXTOID}
+};
+
+/*
+ * the queues whose finished jobs are deleted (keep_succeeded = 0), and
+ * those that do not notify: rows, made into the two text[] here (an
+ * aggregate's executor start-up cost more than the scan)
+ */
+static QueueStmt queue_lists_stmt = {
+	"SELECT q.name, q.keep_succeeded = 0, q.notify IS FALSE"
+	"  FROM solana.queues q WHERE q.keep_succeeded = 0 OR q.notify IS FALSE",
+	0, {InvalidOid}
+};
+
+/*
+ * completion by delete (keep_succeeded = 0): $1 ids, $2 worker, $3 those
+ * queues, $4 quiet queues; the job-webhooks' solana._webhook_jobs_deleted
+ * gets the deleted rows when the trigger webhooks_job is enabled
+ */
+static QueueStmt delete_done_stmt = {
+	"WITH gone AS ("
+	"    DELETE FROM solana.jobs j"
+	"     WHERE j.id = ANY ($1) AND j.state = 'running'"
+	"       AND ($2 IS NULL OR j.lease_owner = $2)"
+	"       AND (j.queue = ANY ($3)) IS TRUE"
+	"    RETURNING j AS job,"
+	"              solana._job_notify('succeeded', j.queue, j.id, j.kind, $4)),"
+	" hooks AS ("
+	"    SELECT pg_catalog.array_agg(g.job) AS jobs"
+	"      FROM gone g"
+	"     WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t"
+	"                    WHERE t.tgrelid = 'solana.jobs'::pg_catalog.regclass"
+	"                      AND t.tgname = 'webhooks_job' AND t.tgenabled <> 'D'))"
+	" SELECT pg_catalog.count(*)::integer,"
+	"        (SELECT solana._webhook_jobs_deleted(h.jobs, NULL) IS NULL"
+	"           FROM hooks h WHERE h.jobs IS NOT NULL)"
+	"   FROM gone g",
+	4, {INT8ARRAYOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID}
+};
+
+/*
+ * completion by update, the other queues: same parameters; one row per
+ * job (the rows are counted, not aggregated: see queue_lists_stmt)
+ */
+static QueueStmt update_done_stmt = {
+	"UPDATE solana.jobs j"
+	"   SET state = 'succeeded', result = NULL,"
+	"       finished_at = pg_catalog.now(), lease_expires_at = NULL"
+	" WHERE j.id = ANY ($1) AND j.state = 'running'"
+	"   AND ($2 IS NULL OR j.lease_owner = $2)"
+	"   AND j.queue <> ALL ($3)"
+	" RETURNING solana._job_notify('succeeded', j.queue, j.id, j.kind, $4)",
+	4, {INT8ARRAYOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID}
+};
+
+/* completion with results, paired with the ids */
+static QueueStmt complete_results_stmt = {
+	"SELECT solana._complete_results($1, $2, $3)",
+	3, {INT8ARRAYOID, JSONBARRAYOID, TEXTOID}
+};
+
+/* run stmt (within SPI_connect) with values[i], isnull[i]; SPI_tuptable holds the rows */
+static void
+run_stmt(QueueStmt *stmt, const Datum *values, const bool *isnull)
+{
+	char		nulls[5];
+	int			rc;
+
+	if (stmt->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(stmt->sql, stmt->nargs,
+											  stmt->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare_cursor failed for \"%s\": %s",
+				 stmt->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		stmt->plan = plan;
+	}
+	for (int i = 0; i < stmt->nargs; i++)
+		nulls[i] = isnull[i] ? 'n' : ' ';
+	rc = SPI_execute_plan(stmt->plan, (Datum *) values, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed (%s) for \"%s\"",
+			 SPI_result_code_string(rc), stmt->sql);
+}
+
+/* the int4 in column col of the first row of the last statement; 0 when NULL */
+static int32
+first_int(int col)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_processed == 0)
+		return 0;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	return isnull ? 0 : DatumGetInt32(d);
+}
+
+/* the arguments of a claim: the SQL functions' (queue, kinds, n, lease, worker) */
+typedef struct ClaimArgs
+{
+	Datum		values[5];
+	bool		isnull[5];
+} ClaimArgs;
+
+/* the errors solana.claim gives for a bad n or lease */
+static void
+check_claim_args(const ClaimArgs *a)
+{
+	Interval	zero = {0};
+
+	if (a->isnull[2] || DatumGetInt32(a->values[2]) < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid claim count: %s",
+						a->isnull[2] ? "NULL" :
+						DatumGetCString(DirectFunctionCall1(int4out, a->values[2]))),
+				 errdetail("n is the number of jobs to claim, at least 1.")));
+	if (a->isnull[3] ||
+		DatumGetBool(DirectFunctionCall2(interval_le, a->values[3],
+										 IntervalPGetDatum(&zero))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid lease: \"%s\"",
+						a->isnull[3] ? "NULL" :
+						DatumGetCString(DirectFunctionCall1(interval_out, a->values[3]))),
+				 errdetail("A lease is a positive interval.")));
+}
+
+/* copy the rows of the last statement into the function's result set */
+static void
+return_rows(ReturnSetInfo *rsinfo)
+{
+	TupleConversionMap *map;
+
+	if (SPI_processed == 0)
+		return;
+	map = convert_tuples_by_name(SPI_tuptable->tupdesc, rsinfo->setDesc);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+
+		if (map != NULL)
+			t = execute_attr_map_tuple(t, map);
+		tuplestore_puttuple(rsinfo->setResult, t);
+	}
+}
+
+/*
+ * Claim (within SPI_connect): expired leases of the queue go back first,
+ * claimable by this very call; then the common case is one statement;
+ * a queue it skipped (paused, or with limits) goes to the PL/pgSQL
+ * solana._claim_limited.
+ */
+static void
+claim(const ClaimArgs *a, ReturnSetInfo *rsinfo)
+{
+	if (a->isnull[0])
+		return;					/* no queue has a NULL name */
+	if (expired_leases(DatumGetTextPP(a->values[0])))
+		run_stmt(&reap_stmt, a->values, a->isnull);
+	run_stmt(&claim_stmt, a->values, a->isnull);
+	if (SPI_processed > 0)
+	{
+		return_rows(rsinfo);
+		return;
+	}
+	run_stmt(&queue_limits_stmt, a->values, a->isnull);
+	if (SPI_processed == 0)
+		return;
+	{
+		bool		paused_null;
+		bool		limited_null;
+		bool		paused = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 1,
+														&paused_null));
+		bool		limited = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+														 SPI_tuptable->tupdesc, 2,
+														 &limited_null));
+
+		if ((!paused_null && paused) || limited_null || !limited)
+			return;
+	}
+	run_stmt(&claim_limited_stmt, a->values, a->isnull);
+	return_rows(rsinfo);
+}
+
+/*
+ * Complete the running jobs ids (held by worker unless it is NULL), with
+ * no results (within SPI_connect): jobs of queues with keep_succeeded = 0
+ * are deleted, the others become succeeded; each finished job is
+ * announced on solana_jobs unless its queue's notify is off.  Returns
+ * how many jobs were completed.
+ */
+static int32
+complete_no_results(Datum ids, Datum worker, bool worker_null)
+{
+	Datum		args[4];
+	bool		nulls[4] = {false, worker_null, false, false};
+	int32		cnt = 0;
+	ArrayBuildState *drop = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	ArrayBuildState *quiet = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	bool		any_drop = false;
+
+	run_stmt(&queue_lists_stmt, NULL, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		name = SPI_getbinval(t, d, 1, &isnull);
+		Datum		flag;
+
+		flag = SPI_getbinval(t, d, 2, &isnull);
+		if (!isnull && DatumGetBool(flag))
+		{
+			accumArrayResult(drop, name, false, TEXTOID, CurrentMemoryContext);
+			any_drop = true;
+		}
+		flag = SPI_getbinval(t, d, 3, &isnull);
+		if (!isnull && DatumGetBool(flag))
+			accumArrayResult(quiet, name, false, TEXTOID, CurrentMemoryContext);
+	}
+	args[0] = ids;
+	args[1] = worker;
+	args[2] = makeArrayResult(drop, CurrentMemoryContext);
+	args[3] = makeArrayResult(quiet, CurrentMemoryContext);
+	if (any_drop)
+	{
+		ArrayType  *idarr = DatumGetArrayTypeP(ids);
+
+		run_stmt(&delete_done_stmt, args, nulls);
+		cnt = first_int(1);
+		if (cnt >= ArrayGetNItems(ARR_NDIM(idarr), ARR_DIMS(idarr)))
+			return cnt;
+	}
+	run_stmt(&update_done_stmt, args, nulls);
+	return cnt + (int32) SPI_processed;
+}
+
+/* ids and results of a completion with results: the PL/pgSQL path */
+static int32
+complete_with_results(Datum ids, Datum results, Datum worker, bool worker_null)
+{
+	Datum		args[3] = {ids, results, worker};
+	bool		nulls[3] = {false, false, worker_null};
+
+	run_stmt(&complete_results_stmt, args, nulls);
+	return first_int(1);
+}
+
+static bool
+array_empty(Datum d)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 0;
+}
+
+/*
+ * solana.claim(queue, kinds, n, lease, worker) RETURNS SETOF solana.jobs
+ */
+PG_FUNCTION_INFO_V1(solana_claim);
+
+Datum
+solana_claim(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ClaimArgs	a;
+
+	for (int i = 0; i < 5; i++)
+	{
+		a.isnull[i] = PG_ARGISNULL(i);
+		a.values[i] = a.isnull[i] ? (Datum) 0 : PG_GETARG_DATUM(i);
+	}
+	check_claim_args(&a);
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	claim(&a, rsinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * solana.complete_batch(ids, results, worker) RETURNS integer
+ */
+PG_FUNCTION_INFO_V1(solana_complete_batch);
+
+Datum
+solana_complete_batch(PG_FUNCTION_ARGS)
+{
+	int32		cnt;
+
+	/* no job to complete (a results array is still checked against ids) */
+	if (PG_ARGISNULL(0) || (PG_ARGISNULL(1) && array_empty(PG_GETARG_DATUM(0))))
+		PG_RETURN_INT32(0);
+	SPI_connect();
+	if (!PG_ARGISNULL(1))
+		cnt = complete_with_results(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+									PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+									PG_ARGISNULL(2));
+	else
+		cnt = complete_no_results(PG_GETARG_DATUM(0),
+								  PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+								  PG_ARGISNULL(2));
+	SPI_finish();
+	PG_RETURN_INT32(cnt);
+}
+
+/*
+ * solana.complete_and_claim(queue, done, results, kinds, n, lease, worker)
+ * RETURNS SETOF solana.jobs: a worker loop's one round trip per turn
+ */
+PG_FUNCTION_INFO_V1(solana_complete_and_claim);
+
+Datum
+solana_complete_and_claim(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ClaimArgs	a;
+	static const int claim_arg[5] = {0, 3, 4, 5, 6};
+	bool		worker_null = PG_ARGISNULL(6);
+	Datum		worker = worker_null ? (Datum) 0 : PG_GETARG_DATUM(6);
+
+	for (int i = 0; i < 5; i++)
+	{
+		a.isnull[i] = PG_ARGISNULL(claim_arg[i]);
+		a.values[i] = a.isnull[i] ? (Datum) 0 : PG_GETARG_DATUM(claim_arg[i]);
+	}
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	if (!PG_ARGISNULL(1) && !array_empty(PG_GETARG_DATUM(1)))
+	{
+		if (!PG_ARGISNULL(2))
+			complete_with_results(PG_GETARG_DATUM(1), PG_GETARG_DATUM(2),
+								  worker, worker_null);
+		else
+			complete_no_results(PG_GETARG_DATUM(1), worker, worker_null);
+	}
+	check_claim_args(&a);
+	claim(&a, rsinfo);
+	SPI_finish();
+	return (Datum) 0;
 }
 
 /*
