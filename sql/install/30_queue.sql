@@ -406,10 +406,10 @@ COMMENT ON FUNCTION solana.enqueue_batch(text, text, jsonb[], integer, timestamp
 
 -- solana.claim, solana.complete_batch and solana.complete_and_claim are
 -- the worker's hot path, in C (src/pg/queue.c): each runs its common
--- case as statements prepared once per backend as generic plans (in
--- PL/pgSQL, the frames, the SET clause that forced generic plans and
--- the simple expressions prepared again in each transaction cost ~14%
--- of a batch-10 job's server CPU: docs/benchmarks.md, queue, session 8).
+-- case as statements prepared once per backend as generic plans (as
+-- PL/pgSQL functions running the same statements they made a batch-10
+-- job cost 45.3 us of server CPU, against 41.8 in C: docs/benchmarks.md,
+-- queue, session 8).
 -- The claim first probes jobs_running_idx for expired leases and runs
 -- solana._reap only when there is one; then one statement, one scan of
 -- jobs_claim_idx, leases the ready jobs unless the queue is paused or
