@@ -167,9 +167,9 @@ static QueueStmt claim_stmt = {
 	5, {TEXTOID, TEXTARRAYOID, INT4OID, INTERVALOID, TEXTOID}
 };
 
-/* whether the claim above skipped the queue: found, paused, limited */
-static QueueStmt queue_limits_stmt = {
-	"SELECT qq.paused, qq.rate_limit IS NOT NULL OR qq.concurrency <> '{}'"
+/* whether the claim above skipped the queue for its limits (not paused) */
+static QueueStmt queue_limited_stmt = {
+	"SELECT NOT qq.paused AND (qq.rate_limit IS NOT NULL OR qq.concurrency <> '{}')"
 	"  FROM solana.queues qq WHERE qq.name = $1",
 	1, {TEXTOID}
 };
@@ -245,9 +245,10 @@ static QueueStmt complete_results_stmt = {
 static void
 run_stmt(QueueStmt *stmt, const Datum *values, const bool *isnull)
 {
-	char		nulls[5];
+	char		nulls[lengthof(stmt->argtypes)];
 	int			rc;
 
+	Assert(stmt->nargs <= lengthof(nulls));
 	if (stmt->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare_cursor(stmt->sql, stmt->nargs,
@@ -269,17 +270,35 @@ run_stmt(QueueStmt *stmt, const Datum *values, const bool *isnull)
 			 SPI_result_code_string(rc), stmt->sql);
 }
 
+/* column col of the first row of the last statement; NULL without a row */
+static Datum
+first_value(int col, bool *isnull)
+{
+	if (SPI_processed == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, isnull);
+}
+
 /* the int4 in column col of the first row of the last statement; 0 when NULL */
 static int32
 first_int(int col)
 {
 	bool		isnull;
-	Datum		d;
+	Datum		d = first_value(col, &isnull);
 
-	if (SPI_processed == 0)
-		return 0;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
 	return isnull ? 0 : DatumGetInt32(d);
+}
+
+/* how many elements an array has */
+static int
+array_items(Datum d)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
 }
 
 /* the arguments of a claim: the SQL functions' (queue, kinds, n, lease, worker) */
@@ -335,12 +354,15 @@ return_rows(ReturnSetInfo *rsinfo)
 /*
  * Claim (within SPI_connect): expired leases of the queue go back first,
  * claimable by this very call; then the common case is one statement;
- * a queue it skipped (paused, or with limits) goes to the PL/pgSQL
+ * a queue it skipped for its limits (a paused one gets nothing) goes to
  * solana._claim_limited.
  */
 static void
 claim(const ClaimArgs *a, ReturnSetInfo *rsinfo)
 {
+	Datum		limited;
+	bool		isnull;
+
 	if (a->isnull[0])
 		return;					/* no queue has a NULL name */
 	if (expired_leases(DatumGetTextPP(a->values[0])))
@@ -351,22 +373,10 @@ claim(const ClaimArgs *a, ReturnSetInfo *rsinfo)
 		return_rows(rsinfo);
 		return;
 	}
-	run_stmt(&queue_limits_stmt, a->values, a->isnull);
-	if (SPI_processed == 0)
-		return;
-	{
-		bool		paused_null;
-		bool		limited_null;
-		bool		paused = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-														SPI_tuptable->tupdesc, 1,
-														&paused_null));
-		bool		limited = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-														 SPI_tuptable->tupdesc, 2,
-														 &limited_null));
-
-		if ((!paused_null && paused) || limited_null || !limited)
-			return;
-	}
+	run_stmt(&queue_limited_stmt, a->values, a->isnull);
+	limited = first_value(1, &isnull);
+	if (isnull || !DatumGetBool(limited))
+		return;					/* no such queue, paused, or no limits */
 	run_stmt(&claim_limited_stmt, a->values, a->isnull);
 	return_rows(rsinfo);
 }
@@ -413,11 +423,9 @@ complete_no_results(Datum ids, Datum worker, bool worker_null)
 	args[3] = makeArrayResult(quiet, CurrentMemoryContext);
 	if (any_drop)
 	{
-		ArrayType  *idarr = DatumGetArrayTypeP(ids);
-
 		run_stmt(&delete_done_stmt, args, nulls);
 		cnt = first_int(1);
-		if (cnt >= ArrayGetNItems(ARR_NDIM(idarr), ARR_DIMS(idarr)))
+		if (cnt >= array_items(ids))
 			return cnt;
 	}
 	run_stmt(&update_done_stmt, args, nulls);
@@ -433,14 +441,6 @@ complete_with_results(Datum ids, Datum results, Datum worker, bool worker_null)
 
 	run_stmt(&complete_results_stmt, args, nulls);
 	return first_int(1);
-}
-
-static bool
-array_empty(Datum d)
-{
-	ArrayType  *a = DatumGetArrayTypeP(d);
-
-	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 0;
 }
 
 /*
@@ -478,7 +478,7 @@ solana_complete_batch(PG_FUNCTION_ARGS)
 	int32		cnt;
 
 	/* no job to complete (a results array is still checked against ids) */
-	if (PG_ARGISNULL(0) || (PG_ARGISNULL(1) && array_empty(PG_GETARG_DATUM(0))))
+	if (PG_ARGISNULL(0) || (PG_ARGISNULL(1) && array_items(PG_GETARG_DATUM(0)) == 0))
 		PG_RETURN_INT32(0);
 	SPI_connect();
 	if (!PG_ARGISNULL(1))
@@ -515,7 +515,7 @@ solana_complete_and_claim(PG_FUNCTION_ARGS)
 	}
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	if (!PG_ARGISNULL(1) && !array_empty(PG_GETARG_DATUM(1)))
+	if (!PG_ARGISNULL(1) && array_items(PG_GETARG_DATUM(1)) > 0)
 	{
 		if (!PG_ARGISNULL(2))
 			complete_with_results(PG_GETARG_DATUM(1), PG_GETARG_DATUM(2),
